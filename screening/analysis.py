@@ -1,0 +1,254 @@
+"""From a landmark series to tests, quality and a per-frame time series (no model, no I/O).
+
+This is everything after pose estimation, so a saved ``landmarks.npz`` can be analysed
+again without the model (``LandmarkSeries.load_npz``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .config import Config
+from .decision import Decision, Problem, decide
+from .errors import RecordingError
+from .estimators import get_estimator, hip_line_obliquity_deg
+from .landmarks import (
+    LEFT_ANKLE,
+    LEFT_HIP,
+    LEFT_KNEE,
+    LEFT_SHOULDER,
+    RIGHT_ANKLE,
+    RIGHT_HIP,
+    RIGHT_KNEE,
+    RIGHT_SHOULDER,
+    LandmarkSeries,
+)
+from .metrics import HoldMetrics, summarise_hold, trunk_lean_deg
+from .phases import Hold, detect_holds, frontal_ratio, lift_signals
+from .signal import clean_series
+
+KEY_POINTS = (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE,
+              LEFT_ANKLE, RIGHT_ANKLE)
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One detected single-leg hold, measured and decided."""
+
+    hold: Hold
+    hold_start_s: float
+    hold_end_s: float
+    metrics: HoldMetrics
+    decision: Decision
+    problems: list[Problem]
+
+    @property
+    def hold_duration_s(self) -> float:
+        return self.hold_end_s - self.hold_start_s
+
+    def to_dict(self) -> dict:
+        m, d = self.metrics, self.decision
+        return {
+            "stance_side": self.hold.stance_side,
+            "lifted_side": self.hold.lifted_side,
+            "hold_start_s": round(self.hold_start_s, 3),
+            "hold_end_s": round(self.hold_end_s, 3),
+            "hold_duration_s": round(self.hold_duration_s, 3),
+            "pelvic_drop_deg": {"median": _num(m.drop_median_deg), "peak": _num(m.drop_peak_deg),
+                                "p25": _num(m.drop_p25_deg), "p75": _num(m.drop_p75_deg)},
+            "time_to_drop_s": None if m.time_to_drop_s is None else round(m.time_to_drop_s, 3),
+            "trunk_lean_deg": {"median": _num(m.lean_median_deg)},
+            "classification": d.classification,
+            "compensated": d.compensated,
+            "weak_side": d.weak_side,
+            "clinical_label": d.clinical_label,
+            "summary": d.plain_summary,
+            "reasons": list(d.reasons),
+            "problems": [p.to_dict() for p in self.problems],
+            "quality": {"valid_fraction": round(m.valid_fraction, 3),
+                        "filled_fraction": round(m.filled_fraction, 3)},
+        }
+
+
+def _num(value: float, digits: int = 2):
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    tests: list[TestResult]
+    quality: dict
+    timeseries: dict[str, np.ndarray]
+    cleaned: LandmarkSeries
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_recording(series: LandmarkSeries, config: Config) -> dict:
+    """Whole-recording checks. Returns quality numbers; raises RecordingError when the
+    recording cannot be measured at all, with what to change."""
+    n = len(series)
+    duration = float(series.t_s[-1] - series.t_s[0]) if n > 1 else 0.0
+    found = series.detected()
+    found_fraction = float(found.mean()) if n else 0.0
+    luma = float(np.nanmean(series.luma_mean)) if n else float("nan")
+    second = float((series.n_people >= 2).mean()) if n else 0.0
+    quality = {"n_frames": n, "duration_s": round(duration, 3),
+               "fps_measured": _num(series.fps), "person_found_fraction": round(found_fraction, 3),
+               "second_person_fraction": round(second, 3), "mean_brightness": _num(luma, 1)}
+    if duration < config.min_duration_s:
+        raise RecordingError(f"The video is too short ({duration:.1f} s).",
+                             "Record the whole test: 2-3 s on both legs, then lift one foot "
+                             "and hold (30 s is standard).", code="too_short")
+    if found_fraction < config.min_person_fraction:
+        if np.isfinite(luma) and luma < config.dark_luma:
+            raise RecordingError(
+                f"The video is too dark to find the person (mean brightness {luma:.0f}/255).",
+                "Turn on the light or face a window; avoid a bright window behind you.",
+                code="too_dark")
+        raise RecordingError(
+            f"No person was found in {100 * (1 - found_fraction):.0f}% of the video.",
+            "Stand 2-4 m from the camera, whole body in view, facing it.", code="no_person")
+    if second > config.max_second_person_fraction:
+        raise RecordingError(
+            f"Two or more people are in view in {100 * second:.0f}% of the video.",
+            "Only the person being tested should be in view; ask others to step out.",
+            code="two_people")
+    sub = series.xy_px[found]
+    vis = series.visibility[found]
+    h, w = series.height_px, series.width_px
+    inside = ((sub[..., 0] >= 0) & (sub[..., 0] <= w) & (sub[..., 1] >= 0) & (sub[..., 1] <= h)
+              & (vis >= config.min_visibility))
+    feet_in = float(inside[:, [LEFT_ANKLE, RIGHT_ANKLE]].all(axis=1).mean())
+    trunk_in = float(inside[:, [LEFT_HIP, RIGHT_HIP, LEFT_SHOULDER, RIGHT_SHOULDER]]
+                     .all(axis=1).mean())
+    quality.update({"feet_in_frame_fraction": round(feet_in, 3),
+                    "trunk_in_frame_fraction": round(trunk_in, 3)})
+    if trunk_in < 0.5:
+        raise RecordingError("The hips and shoulders are out of the picture for most of the "
+                             "video.", "Step back or tilt the camera so your whole body is "
+                             "visible, head to feet.", code="cut_off")
+    if feet_in < 0.5:
+        raise RecordingError("The feet are not visible for most of the video.",
+                             "Step back until your feet are visible, or tilt the camera down.",
+                             code="cut_off")
+    ratio = frontal_ratio(series)
+    hip_width = float(np.nanmedian(np.abs(sub[:, LEFT_HIP, 0] - sub[:, RIGHT_HIP, 0])))
+    quality.update({"frontal_ratio": _num(ratio, 3), "hip_width_px": _num(hip_width, 1)})
+    if np.isfinite(ratio) and ratio < config.min_frontal_ratio:
+        raise RecordingError("The person is seen from the side, not from the front.",
+                             "Face the camera (or turn your back to it) so both hips are "
+                             "visible side by side.", code="side_view")
+    if not np.isfinite(hip_width) or hip_width < config.min_hip_width_px:
+        raise RecordingError(f"The person is too small in the picture (hips {hip_width:.0f} px "
+                             "apart).", "Move closer so your body fills most of the frame "
+                             "height (head to feet), or record at a higher resolution.",
+                             code="too_small")
+    return quality
+
+
+def analyse_landmarks(series: LandmarkSeries, config: Config) -> Analysis:
+    """Checks, cleaning, phases, measurement and decision. Raises RecordingError."""
+    if config.mirrored:
+        series = series.swap_sides()
+    quality = check_recording(series, config)
+    cleaned = clean_series(series, min_visibility=config.min_visibility,
+                           max_gap_s=config.max_gap_fill_s, cutoff_hz=config.lowpass_cutoff_hz)
+    holds = detect_holds(cleaned, config)
+    if not holds:
+        raise RecordingError("No lifted foot was found: the person seems to stand on both legs "
+                             "the whole time.", "Lift one foot clear of the floor (knee bent) "
+                             "and hold it for several seconds.", code="no_lift")
+    estimator = get_estimator(config.estimator)
+    t = cleaned.t_s
+    tests: list[TestResult] = []
+    drops, leans = [], []
+    for hold in holds:
+        drop = estimator.drop_deg(cleaned, hold)
+        lean = trunk_lean_deg(cleaned, hold)
+        drops.append(drop)
+        leans.append(lean)
+        sl = slice(hold.hold_start, hold.hold_end)
+        metrics = summarise_hold(t[sl] , drop[sl], lean[sl], cleaned.filled[sl][:, KEY_POINTS].any(axis=1),
+                                 threshold_deg=config.positive_from_deg,
+                                 hysteresis_deg=config.time_to_drop_hysteresis_deg)
+        problems = hold_problems(cleaned, hold, metrics, config)
+        decision = decide(metrics, stance_side=hold.stance_side, lifted_side=hold.lifted_side,
+                          problems=problems, config=config)
+        tests.append(TestResult(hold, float(t[hold.hold_start]), float(t[hold.hold_end - 1]),
+                                metrics, decision, problems))
+    timeseries = _timeseries(cleaned, series, holds, drops, leans)
+    warnings = []
+    if all(tr.hold_duration_s < config.standard_hold_s for tr in tests):
+        warnings.append(f"Holds were shorter than the standard {config.standard_hold_s:g} s; "
+                        "a longer hold shows fatigue (time-to-drop) better.")
+    quality["n_holds"] = len(tests)
+    return Analysis(tests, quality, timeseries, cleaned, warnings)
+
+
+def hold_problems(series: LandmarkSeries, hold: Hold, metrics: HoldMetrics, config: Config
+                  ) -> list[Problem]:
+    t = series.t_s
+    problems = []
+    duration = float(t[hold.hold_end - 1] - t[hold.hold_start])
+    if duration < config.min_hold_s:
+        problems.append(Problem("hold_too_short", f"The hold lasted only {duration:.1f} s.",
+                                f"Hold the foot up for at least {config.min_hold_s:g} s "
+                                f"({config.standard_hold_s:g} s is standard)."))
+    if hold.baseline is None:
+        problems.append(Problem("no_baseline", "There is no moment on both legs before or after "
+                                "this hold to compare with.", "Stand still on both legs for 2-3 s "
+                                "before lifting the foot."))
+    if metrics.valid_fraction < 0.7:
+        problems.append(Problem("hips_not_tracked", "The hips were not tracked during most of "
+                                "the hold.", "Wear clothes that show the hips and keep the whole "
+                                "body in view."))
+    sl = slice(hold.hold_start, hold.hold_end)
+    xy = series.xy_px[sl][:, KEY_POINTS]
+    outside = ((xy[..., 0] < 0) | (xy[..., 0] > series.width_px) | (xy[..., 1] < 0)
+               | (xy[..., 1] > series.height_px)).any(axis=1)
+    if outside.mean() > 0.2:
+        problems.append(Problem("cut_off", "Part of the body left the picture during the hold.",
+                                "Step back until your whole body, feet included, is visible."))
+    return problems
+
+
+def _timeseries(cleaned: LandmarkSeries, raw: LandmarkSeries, holds: list[Hold],
+                drops: list[np.ndarray], leans: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-frame columns for the CSV, the chart and the annotated video."""
+    t = cleaned.t_s
+    n = len(t)
+    # each frame belongs to the hold whose lift window is nearest in time
+    centres = np.array([(t[h.lift_start] + t[h.lift_end - 1]) / 2 for h in holds])
+    owner = np.argmin(np.abs(t[:, None] - centres[None, :]), axis=1)
+    drop = np.array([drops[k][i] for i, k in enumerate(owner)])
+    lean = np.array([leans[k][i] for i, k in enumerate(owner)])
+    phase = np.full(n, "double", dtype=object)
+    lifted = np.full(n, "", dtype=object)
+    test_index = np.full(n, -1)
+    signals = lift_signals(cleaned)
+    for k, h in enumerate(holds):
+        phase[h.lift_start:h.hold_start] = "lift"
+        phase[h.hold_start:h.hold_end] = "hold"
+        phase[h.hold_end:h.lift_end] = "lower"
+        lifted[h.lift_start:h.lift_end] = h.lifted_side
+        test_index[h.lift_start:h.lift_end] = k
+    phase[~raw.detected()] = "no_person"
+    return {
+        "t_s": t,
+        "phase": phase,
+        "lifted_side": lifted,
+        "test_index": test_index,
+        "hip_obliquity_deg": hip_line_obliquity_deg(cleaned),
+        "pelvic_drop_deg": drop,
+        "trunk_lean_deg": lean,
+        "lift_left_leg": signals["left"],
+        "lift_right_leg": signals["right"],
+        "person_found": raw.detected(),
+        "landmarks_filled": cleaned.filled[:, KEY_POINTS].any(axis=1),
+        "left_hip_x_px": cleaned.xy_px[:, LEFT_HIP, 0],
+        "left_hip_y_px": cleaned.xy_px[:, LEFT_HIP, 1],
+        "right_hip_x_px": cleaned.xy_px[:, RIGHT_HIP, 0],
+        "right_hip_y_px": cleaned.xy_px[:, RIGHT_HIP, 1],
+    }

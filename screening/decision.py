@@ -1,0 +1,113 @@
+"""From measured numbers to negative / borderline / positive / inconclusive, with reasons.
+
+Naming follows clinical use: the *weak* side is the **stance** side. Standing on the
+right leg, if the left side of the pelvis drops, the right hip abductors are weak: a
+"positive right Trendelenburg".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .config import Config
+from .metrics import HoldMetrics
+
+CLASSES = ("negative", "borderline", "positive", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a hold cannot be trusted, and how to fix the recording."""
+
+    code: str
+    message: str
+    hint: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "hint": self.hint}
+
+
+@dataclass(frozen=True)
+class Decision:
+    classification: str
+    compensated: bool
+    weak_side: str | None
+    reasons: list[str] = field(default_factory=list)
+    clinical_label: str = ""
+    plain_summary: str = ""
+
+
+def decide(metrics: HoldMetrics, *, stance_side: str, lifted_side: str,
+           problems: list[Problem], config: Config) -> Decision:
+    if problems or not math.isfinite(metrics.drop_median_deg):
+        reasons = [f"{p.message} {p.hint}" for p in problems] or [
+            "The pelvis could not be measured during the hold."]
+        return Decision("inconclusive", False, None, reasons,
+                        f"inconclusive ({stance_side} stance)",
+                        f"Standing on your {stance_side} leg: the test could not be measured. "
+                        + reasons[0])
+    drop = metrics.drop_median_deg
+    lean = metrics.lean_median_deg
+    compensated = math.isfinite(lean) and lean >= config.compensation_lean_deg
+    if drop >= config.positive_from_deg:
+        classification = "positive"
+    elif drop >= config.negative_below_deg:
+        classification = "borderline"
+    else:
+        classification = "negative"
+    reasons = [
+        _drop_reason(drop, lifted_side, config),
+    ]
+    if compensated:
+        reasons.append(
+            f"The trunk leaned {lean:.1f} deg toward the standing ({stance_side}) leg "
+            f"(>= {config.compensation_lean_deg:g} deg): leaning over the standing leg keeps "
+            "the pelvis level and can hide a drop (compensated Trendelenburg).")
+    if metrics.time_to_drop_s is not None:
+        reasons.append(f"The drop passed {config.positive_from_deg:g} deg after "
+                       f"{metrics.time_to_drop_s:.1f} s of the hold and stayed there.")
+    weak = stance_side if classification in ("positive", "borderline") or compensated else None
+    clinical = {
+        "positive": f"positive {stance_side} Trendelenburg",
+        "borderline": f"borderline {stance_side} Trendelenburg",
+        "negative": f"negative {stance_side} Trendelenburg",
+    }[classification]
+    if compensated:
+        clinical += " (compensated)"
+    return Decision(classification, compensated, weak, reasons, clinical,
+                    _plain_summary(classification, compensated, drop, stance_side, lifted_side))
+
+
+def _drop_reason(drop: float, lifted_side: str, config: Config) -> str:
+    where = (f"the {lifted_side} (lifted-leg) side of the pelvis dropped {drop:.1f} deg"
+             if drop >= 0 else
+             f"the {lifted_side} (lifted-leg) side of the pelvis rose {abs(drop):.1f} deg")
+    if drop >= config.positive_from_deg:
+        band = f"at or above the {config.positive_from_deg:g} deg positive threshold"
+    elif drop >= config.negative_below_deg:
+        band = (f"between {config.negative_below_deg:g} and {config.positive_from_deg:g} deg, "
+                "inside measurement noise (borderline)")
+    else:
+        band = f"below {config.negative_below_deg:g} deg (level)"
+    return f"Over the hold, {where}: {band}."
+
+
+def _plain_summary(classification: str, compensated: bool, drop: float, stance: str,
+                   lifted: str) -> str:
+    muscles = (f"the muscles on the side of your {stance} hip that keep your pelvis level "
+               "(the hip abductors, mainly gluteus medius)")
+    if classification == "positive":
+        text = (f"Standing on your {stance} leg, your pelvis dropped {drop:.1f} deg on the "
+                f"{lifted} side. This suggests {muscles} are weak.")
+    elif classification == "borderline":
+        text = (f"Standing on your {stance} leg, your pelvis dropped {drop:.1f} deg on the "
+                f"{lifted} side: a small drop, within measurement noise. {muscles[0].upper()}"
+                f"{muscles[1:]} may be weak; repeat the test to be sure.")
+    else:
+        text = (f"Standing on your {stance} leg, your pelvis stayed level "
+                f"({drop:+.1f} deg on the {lifted} side).")
+    if compensated:
+        text += (f" But your trunk leaned toward your {stance} leg, which can hide a drop: "
+                 f"{muscles} may still be weak.")
+    return text

@@ -1,0 +1,44 @@
+"""The project's exceptions: each says what failed, why, and how to fix it.
+
+Every error carries a stable ``code`` (scripts and the app match on it), a one-line
+``message`` and a ``hint``. The CLI prints them as one line; ``result.json`` stores them.
+"""
+
+from __future__ import annotations
+
+
+class ScreeningError(Exception):
+    """Base class. ``code`` is stable; ``message`` and ``hint`` are for people."""
+
+    code = "error"
+
+    def __init__(self, message: str, hint: str = "", *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        if code is not None:
+            self.code = code
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "hint": self.hint}
+
+    def one_line(self) -> str:
+        return f"{self.message} Hint: {self.hint}" if self.hint else self.message
+
+
+class InputError(ScreeningError):
+    """The file cannot be read as a video (missing, empty, corrupt, an image, bad codec...)."""
+
+    code = "bad_input"
+
+
+class RecordingError(ScreeningError):
+    """The video plays, but the recording cannot be measured (no person, too dark, side view...)."""
+
+    code = "bad_recording"
+
+
+class ModelError(ScreeningError):
+    """The pose model is missing, corrupt or cannot be built."""
+
+    code = "model"

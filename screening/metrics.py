@@ -1,0 +1,83 @@
+"""Per-hold measurements: pelvic drop, trunk lean, time-to-drop (pure functions).
+
+Trunk lean: the angle of the line from mid-hip to mid-shoulder against the image
+vertical, relative to the two-leg baseline, **positive = toward the stance side** (the
+compensation that can hide a drop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .estimators import relative_to_baseline
+from .landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, LandmarkSeries
+from .phases import Hold
+
+
+def trunk_lean_toward_left_deg(series: LandmarkSeries) -> np.ndarray:
+    """(N,) trunk angle from vertical, positive when the shoulders are toward the subject's left."""
+    mid_hip = series.xy_px[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
+    mid_shoulder = series.xy_px[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
+    v = mid_shoulder - mid_hip
+    lean_image_right = np.degrees(np.arctan2(v[:, 0], -v[:, 1]))
+    # Which image direction is the subject's left: + in a front view, - in a back view.
+    left_is_image_right = np.sign(
+        np.nanmedian(series.xy_px[:, LEFT_HIP, 0] - series.xy_px[:, RIGHT_HIP, 0]))
+    return lean_image_right * (left_is_image_right if left_is_image_right != 0 else 1.0)
+
+
+def trunk_lean_deg(series: LandmarkSeries, hold: Hold) -> np.ndarray:
+    """(N,) trunk lean toward the stance side of ``hold``, relative to its baseline."""
+    lean_left = relative_to_baseline(trunk_lean_toward_left_deg(series), hold)
+    return lean_left if hold.stance_side == "left" else -lean_left
+
+
+def time_to_drop_s(t_s: np.ndarray, drop_deg: np.ndarray, threshold_deg: float,
+                   hysteresis_deg: float) -> float | None:
+    """Seconds from the first sample to the moment the drop reaches ``threshold_deg`` and
+    stays above ``threshold_deg - hysteresis_deg`` until the end; None if it never does."""
+    if len(t_s) == 0:
+        return None
+    above = np.nan_to_num(drop_deg, nan=-np.inf) >= threshold_deg
+    stays = np.nan_to_num(drop_deg, nan=np.inf) >= threshold_deg - hysteresis_deg
+    # stays_to_end[i]: every sample from i on stays above the lower bound
+    stays_to_end = np.flip(np.cumprod(np.flip(stays).astype(int))).astype(bool)
+    hits = np.flatnonzero(above & stays_to_end)
+    return float(t_s[hits[0]] - t_s[0]) if hits.size else None
+
+
+@dataclass(frozen=True)
+class HoldMetrics:
+    drop_median_deg: float
+    drop_peak_deg: float
+    drop_p25_deg: float
+    drop_p75_deg: float
+    lean_median_deg: float
+    time_to_drop_s: float | None
+    valid_fraction: float
+    filled_fraction: float
+
+
+def summarise_hold(t_s: np.ndarray, drop_deg: np.ndarray, lean_deg: np.ndarray,
+                   filled: np.ndarray, *, threshold_deg: float, hysteresis_deg: float
+                   ) -> HoldMetrics:
+    """Statistics over the frames of one hold (arrays already cut to the hold)."""
+    finite = np.isfinite(drop_deg)
+    n = max(len(drop_deg), 1)
+    if not finite.any():
+        nan = float("nan")
+        return HoldMetrics(nan, nan, nan, nan, nan, None, 0.0, 0.0)
+    d = drop_deg[finite]
+    return HoldMetrics(
+        drop_median_deg=float(np.median(d)),
+        drop_peak_deg=float(np.max(d)),
+        drop_p25_deg=float(np.percentile(d, 25)),
+        drop_p75_deg=float(np.percentile(d, 75)),
+        lean_median_deg=float(np.nanmedian(lean_deg)) if np.any(np.isfinite(lean_deg))
+        else float("nan"),
+        time_to_drop_s=time_to_drop_s(t_s, drop_deg, threshold_deg, hysteresis_deg),
+        valid_fraction=float(finite.sum() / n),
+        filled_fraction=float(np.asarray(filled, dtype=bool).sum() / n),
+    )

@@ -1,0 +1,142 @@
+"""Phase detection: which foot is lifted, when the hold starts and ends, and the
+two-leg baseline before it (pure functions on a cleaned landmark series).
+
+The lift signal of a side is how far its ankle is above the other ankle, as a fraction
+of the leg length (hip to ankle), corrected for the small offset seen on two legs (camera
+roll, stance width). A foot counts as lifted above ``lift_threshold_leg``; a lift that
+reaches ``hold_plateau_fraction`` of its peak is a *hold* from the first to the last frame
+at that level. The baseline is the two-leg stance just before the lift (or, if the video
+starts on one leg, just after it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Config
+from .landmarks import (
+    LEFT_ANKLE,
+    LEFT_HIP,
+    LEFT_SHOULDER,
+    RIGHT_ANKLE,
+    RIGHT_HIP,
+    RIGHT_SHOULDER,
+    LandmarkSeries,
+    other_side,
+)
+from .signal import valid_runs
+
+_GUARD_S = 0.3  # two-leg frames this close to a lift are not used as baseline
+
+
+@dataclass(frozen=True)
+class Hold:
+    """One detected single-leg hold. Indices are frame indices, ``end`` exclusive."""
+
+    lifted_side: str
+    lift_start: int
+    hold_start: int
+    hold_end: int
+    lift_end: int
+    baseline: tuple[int, int] | None  # [start, stop) frames of two-leg baseline
+
+    @property
+    def stance_side(self) -> str:
+        return other_side(self.lifted_side)
+
+
+def leg_length_px(series: LandmarkSeries) -> float:
+    legs = []
+    for hip, ankle in ((LEFT_HIP, LEFT_ANKLE), (RIGHT_HIP, RIGHT_ANKLE)):
+        legs.append(np.linalg.norm(series.xy_px[:, hip] - series.xy_px[:, ankle], axis=1))
+    value = np.nanmedian(np.concatenate(legs)) if np.any(np.isfinite(legs)) else np.nan
+    return float(value)
+
+
+def lift_signals(series: LandmarkSeries) -> dict[str, np.ndarray]:
+    """Per side: ankle height above the other ankle, in leg lengths, two-leg offset removed."""
+    leg = leg_length_px(series)
+    y_left = series.xy_px[:, LEFT_ANKLE, 1]
+    y_right = series.xy_px[:, RIGHT_ANKLE, 1]
+    diff = (y_right - y_left) / leg  # > 0: left ankle higher
+    small = np.abs(diff) < 0.03
+    offset = float(np.nanmedian(diff[small])) if np.any(small) else 0.0
+    diff = diff - offset
+    return {"left": diff, "right": -diff}
+
+
+def _runs_above(signal: np.ndarray, threshold: float, t_s: np.ndarray, *, min_s: float,
+                bridge_s: float) -> list[tuple[int, int]]:
+    above = np.nan_to_num(signal, nan=-np.inf) > threshold
+    runs = valid_runs(above)
+    merged: list[list[int]] = []
+    for start, stop in runs:
+        if merged and t_s[start] - t_s[merged[-1][1] - 1] <= bridge_s:
+            merged[-1][1] = stop
+        else:
+            merged.append([start, stop])
+    return [(a, b) for a, b in merged if t_s[b - 1] - t_s[a] >= min_s]
+
+
+def detect_holds(series: LandmarkSeries, config: Config) -> list[Hold]:
+    """All single-leg holds in time order."""
+    t = series.t_s
+    if len(t) < 3:
+        return []
+    signals = lift_signals(series)
+    both_down = np.all([np.nan_to_num(s, nan=np.inf) < config.lift_threshold_leg / 2
+                        for s in signals.values()], axis=0)
+    holds: list[Hold] = []
+    for side, signal in signals.items():
+        other = signals[other_side(side)]
+        for start, stop in _runs_above(signal, config.lift_threshold_leg, t, min_s=0.3,
+                                       bridge_s=0.2):
+            if np.nanmedian(other[start:stop]) > config.lift_threshold_leg:
+                continue  # both feet up: a jump, not a single-leg stance
+            peak = np.nanpercentile(signal[start:stop], 90)
+            level = max(config.lift_threshold_leg, config.hold_plateau_fraction * peak)
+            plateau = np.flatnonzero(np.nan_to_num(signal[start:stop], nan=-np.inf) >= level)
+            if plateau.size == 0:
+                continue
+            hold_start, hold_end = start + int(plateau[0]), start + int(plateau[-1]) + 1
+            baseline = _baseline_window(t, both_down, start, stop, config)
+            holds.append(Hold(side, start, hold_start, hold_end, stop, baseline))
+    return sorted(holds, key=lambda h: h.lift_start)
+
+
+def _baseline_window(t: np.ndarray, both_down: np.ndarray, lift_start: int, lift_end: int,
+                     config: Config) -> tuple[int, int] | None:
+    """Longest-possible two-leg stretch right before the lift, else right after it."""
+    before = np.flatnonzero(both_down[:lift_start] & (t[:lift_start] <= t[lift_start] - _GUARD_S))
+    if before.size:
+        stop = int(before[-1]) + 1
+        start = stop
+        while start > 0 and both_down[start - 1] and t[stop - 1] - t[start - 1] <= 3.0:
+            start -= 1
+        if t[stop - 1] - t[start] >= config.min_baseline_s:
+            return start, stop
+    after_mask = both_down.copy()
+    after_mask[:lift_end] = False
+    after_mask &= t >= (t[lift_end - 1] + _GUARD_S if lift_end - 1 < len(t) else np.inf)
+    after = np.flatnonzero(after_mask)
+    if after.size:
+        start = int(after[0])
+        stop = start
+        while stop < len(t) and both_down[stop] and t[stop] - t[start] <= 3.0:
+            stop += 1
+        if t[stop - 1] - t[start] >= config.min_baseline_s:
+            return start, stop
+    return None
+
+
+def frontal_ratio(series: LandmarkSeries) -> float:
+    """Median of (hip width + shoulder width) / (2 x torso length); ~0 in a side view."""
+    hip_w = np.abs(series.xy_px[:, LEFT_HIP, 0] - series.xy_px[:, RIGHT_HIP, 0])
+    sh_w = np.abs(series.xy_px[:, LEFT_SHOULDER, 0] - series.xy_px[:, RIGHT_SHOULDER, 0])
+    mid_hip = series.xy_px[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
+    mid_sh = series.xy_px[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
+    torso = np.linalg.norm(mid_sh - mid_hip, axis=1)
+    ratio = (hip_w + sh_w) / (2 * torso)
+    return float(np.nanmedian(ratio)) if np.any(np.isfinite(ratio)) else float("nan")

@@ -1,0 +1,156 @@
+"""``analyze_video``: the one library call behind the CLI, the batch runner and the app.
+
+Orchestration only: probe -> pose over all frames -> analysis (screening.analysis) ->
+optional outputs (screening.report). Problems with the input come back as a result with
+``status == "error"`` and an error code, message and hint; this function does not raise
+for bad input.
+"""
+
+from __future__ import annotations
+
+import platform
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from .analysis import Analysis, analyse_landmarks
+from .config import Config
+from .errors import InputError, ScreeningError
+from .landmarks import LandmarkSeries
+from .pose import PoseBackend, PoseFrame
+from .pose.model import ModelInfo, resolve_model
+from .video import VideoInfo, iter_frames, probe
+
+SCHEMA_VERSION = "1.0"
+
+Progress = Callable[[float, str], None]
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    pass
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in ("pelvic-screen", "mediapipe", "numpy", "scipy", "av"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@dataclass
+class AnalysisResult:
+    input: str
+    status: str                       # "ok" or "error"
+    config: Config
+    model: ModelInfo | None = None
+    video: VideoInfo | None = None
+    error: ScreeningError | None = None
+    analysis: Analysis | None = None
+    landmarks: LandmarkSeries | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def tests(self) -> list:
+        return self.analysis.tests if self.analysis else []
+
+    def to_dict(self) -> dict:
+        """The ``result.json`` document (schema in docs/OUTPUTS.md)."""
+        quality = dict(self.analysis.quality) if self.analysis else {}
+        if self.video:
+            quality.setdefault("rotation_applied_deg", self.video.rotation_deg)
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "input": self.input,
+            "status": self.status,
+            "error": self.error.to_dict() if self.error else None,
+            "model": self.model.to_dict() if self.model else None,
+            "estimator": self.config.estimator,
+            "config": self.config.to_dict(),
+            "versions": versions(),
+            "video": self.video.to_dict() if self.video else None,
+            "quality": quality,
+            "warnings": list(self.analysis.warnings) if self.analysis else [],
+            "tests": [t.to_dict() for t in self.tests],
+            "outputs": dict(self.outputs),
+        }
+
+
+def estimate_pose(path: str | Path, backend: PoseBackend, *, max_long_side_px: int | None,
+                  duration_hint_s: float = 0.0, progress: Progress = _no_progress
+                  ) -> LandmarkSeries:
+    """Run the pose backend over every frame; returns the raw landmark series."""
+    frames: list[PoseFrame] = []
+    size = (0, 0)
+    for t_s, rgb in iter_frames(path, max_long_side_px=max_long_side_px):
+        size = (rgb.shape[1], rgb.shape[0])
+        frames.append(backend.process(rgb, t_s))
+        if duration_hint_s > 0 and len(frames) % 10 == 0:
+            progress(min(t_s / duration_hint_s, 1.0), f"pose {t_s:.1f}/{duration_hint_s:.1f} s")
+    return LandmarkSeries.from_frames(frames, width_px=size[0], height_px=size[1])
+
+
+def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str | Path | None = None,
+                  model: ModelInfo | None = None, backend: PoseBackend | None = None,
+                  progress: Progress | None = None, annotate: bool = True) -> AnalysisResult:
+    """Analyse one single-leg-stance video.
+
+    ``out_dir``: when given, writes result.json, timeseries.csv, landmarks.npz and (with
+    ``annotate``) annotated.mp4 there, atomically. ``backend``: any PoseBackend (default:
+    MediaPipe with the resolved ``model``). ``progress(fraction, message)`` is called as
+    the work goes on. Never raises for bad input: see ``result.status`` / ``result.error``.
+    """
+    progress = progress or _no_progress
+    result = AnalysisResult(input=str(path), status="error", config=config)
+    try:
+        result.video = info = probe(path)
+        if info.duration_s > config.max_duration_s:
+            raise InputError(f"The video is {info.duration_s / 60:.0f} min long; the limit is "
+                             f"{config.max_duration_s / 60:.0f} min.",
+                             "Cut the part with the test (a minute is plenty), or raise "
+                             "--max-duration.", code="too_long")
+        own_backend = backend is None
+        if own_backend:
+            result.model = model or resolve_model()
+            from .pose.mediapipe_backend import MediaPipePose
+            backend = MediaPipePose(result.model)
+        elif model is not None:
+            result.model = model
+        try:
+            progress(0.0, "finding the pose")
+            series = estimate_pose(path, backend, max_long_side_px=config.max_long_side_px,
+                                   duration_hint_s=info.duration_s,
+                                   progress=lambda f, m: progress(0.85 * f, m))
+        finally:
+            if own_backend:
+                backend.close()
+        result.landmarks = series
+        progress(0.85, "measuring")
+        result.analysis = analyse_landmarks(series, config)
+        result.status = "ok"
+    except ScreeningError as exc:
+        result.error = exc
+    except MemoryError:
+        result.error = InputError("The video is too large to analyse in the memory available.",
+                                  "Use a shorter clip or a lower resolution (1080p is plenty).",
+                                  code="too_large")
+    except Exception as exc:  # a bug: report it as a result, never as a traceback
+        result.error = ScreeningError(
+            f"Internal error while analysing {Path(path).name}: {type(exc).__name__}: {exc}",
+            "Please report this with the video if you can; details are in the log.",
+            code="internal_error")
+        result.error.details = traceback.format_exc()
+    if out_dir is not None:
+        from .report import write_outputs
+        progress(0.9, "writing outputs")
+        write_outputs(result, Path(out_dir), annotate=annotate)
+    progress(1.0, "done")
+    return result

@@ -1,0 +1,58 @@
+"""Pose estimation behind a small protocol.
+
+Only :mod:`screening.pose.mediapipe_backend` imports mediapipe. Everything downstream
+works on :class:`PoseFrame` / :class:`screening.landmarks.LandmarkSeries` and can be
+tested with the replay backend, without any model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ..landmarks import N_LANDMARKS
+
+
+@dataclass(frozen=True)
+class PoseFrame:
+    """Landmarks of the main person in one frame (NaN where nobody was found).
+
+    ``xy_px`` (33, 2) pixels; ``visibility``/``presence`` (33,) in 0..1;
+    ``world_xyz_m`` (33, 3) metres, hip-centred; ``n_people`` people detected.
+    """
+
+    t_s: float
+    xy_px: np.ndarray
+    visibility: np.ndarray
+    presence: np.ndarray
+    world_xyz_m: np.ndarray
+    n_people: int
+    luma_mean: float = float("nan")
+
+    def __post_init__(self) -> None:
+        for name, shape in (("xy_px", (N_LANDMARKS, 2)), ("visibility", (N_LANDMARKS,)),
+                            ("presence", (N_LANDMARKS,)), ("world_xyz_m", (N_LANDMARKS, 3))):
+            got = np.shape(getattr(self, name))
+            if got != shape:
+                raise ValueError(f"PoseFrame.{name}: expected shape {shape}, got {got}")
+
+    @classmethod
+    def empty(cls, t_s: float, luma_mean: float = float("nan")) -> PoseFrame:
+        nan2 = np.full((N_LANDMARKS, 2), np.nan)
+        return cls(t_s=t_s, xy_px=nan2, visibility=np.zeros(N_LANDMARKS),
+                   presence=np.zeros(N_LANDMARKS), world_xyz_m=np.full((N_LANDMARKS, 3), np.nan),
+                   n_people=0, luma_mean=luma_mean)
+
+    @property
+    def found(self) -> bool:
+        return self.n_people > 0
+
+
+class PoseBackend(Protocol):
+    """Turns RGB frames (H, W, 3 uint8, unmirrored) with timestamps into PoseFrames."""
+
+    def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame: ...
+
+    def close(self) -> None: ...

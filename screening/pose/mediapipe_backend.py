@@ -1,0 +1,168 @@
+"""The MediaPipe adapter: the only module of the project that imports mediapipe.
+
+It turns RGB frames into :class:`screening.pose.PoseFrame` (NaN where nobody is found)
+with the Tasks ``PoseLandmarker`` in VIDEO mode (timestamps from the container) or IMAGE
+mode, and it adds the TFLite metadata the Tasks API needs to the model files
+(see :mod:`screening.pose.model`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import types
+
+import numpy as np
+
+from ..errors import ModelError
+from ..landmarks import N_LANDMARKS
+from . import PoseFrame
+from .model import ModelInfo
+
+os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging quiet
+
+import mediapipe as mp
+from mediapipe.tasks.python import BaseOptions, vision
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence the C++ runtime's start-up chatter on file descriptor 2 (Python errors still raise)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr (e.g. some test runners): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _install_metadata_version_shim() -> None:
+    """mediapipe 1.2.x ships the metadata writer but not its native version helper.
+
+    The helper only computes the minimum metadata-parser version; for input
+    normalisation and image properties that is 1.0.0 (metadata_schema.fbs).
+    """
+    name = "mediapipe.tasks.cc.metadata.python._pywrap_metadata_version"
+    if name in sys.modules:
+        return
+    try:
+        __import__(name)
+        return
+    except ImportError:
+        pass
+    helper = types.ModuleType(name)
+    helper.GetMinimumMetadataParserVersion = lambda *args, **kwargs: "1.0.0"
+    parent = None
+    for part in ("mediapipe.tasks.cc", "mediapipe.tasks.cc.metadata",
+                 "mediapipe.tasks.cc.metadata.python"):
+        module = sys.modules.setdefault(part, types.ModuleType(part))
+        if parent is not None:
+            setattr(parent, part.rsplit(".", 1)[1], module)
+        parent = module
+    sys.modules[name] = helper
+    parent._pywrap_metadata_version = helper
+
+
+def with_image_metadata(model: bytes, *, name: str, mean: float, std: float) -> bytes:
+    """Return ``model`` with TFLite metadata for one RGB image input (mean/std normalisation)."""
+    _install_metadata_version_shim()
+    from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer
+
+    writer = metadata_writer.MetadataWriter.create(bytearray(model))
+    writer.add_general_info(name, "")
+    writer.add_image_input(norm_mean=[mean], norm_std=[std])
+    populated, _ = writer.populate()
+    return bytes(populated)
+
+
+class MediaPipePose:
+    """Pose landmarks for a stream of frames (VIDEO mode) or single images (IMAGE mode).
+
+    Use as a context manager, or call :meth:`close`. One person is tracked (tracking one
+    is much cheaper than looking for two in every frame); every ``people_check_s`` seconds
+    a second, IMAGE-mode landmarker counts the people in the frame (up to 2), so that a
+    second person is noticed. ``people_check_s=None`` turns the check off.
+    """
+
+    def __init__(self, model: ModelInfo, *, video_mode: bool = True,
+                 people_check_s: float | None = 1.0, min_detection_confidence: float = 0.5,
+                 min_presence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
+        def make(mode, num_poses):
+            options = vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=model.path),
+                running_mode=mode,
+                num_poses=num_poses,
+                min_pose_detection_confidence=min_detection_confidence,
+                min_pose_presence_confidence=min_presence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+            return vision.PoseLandmarker.create_from_options(options)
+
+        self._landmarker = self._counter = None
+        try:
+            with _quiet_native_stderr():
+                mode = vision.RunningMode.VIDEO if video_mode else vision.RunningMode.IMAGE
+                self._landmarker = make(mode, 1)
+                if people_check_s is not None:
+                    self._counter = make(vision.RunningMode.IMAGE, 2)
+        except Exception as exc:  # mediapipe raises RuntimeError/ValueError with C++ text
+            self.close()
+            raise ModelError(f"MediaPipe could not load the pose model {model.path}: {exc}",
+                             "Run `pelvic-screen model --install` to rebuild the model.") from None
+        self._video_mode = video_mode
+        self._people_check_s = people_check_s
+        self._last_check_t: float | None = None
+        self._people_seen = 0
+        self._last_ms = -1
+        self._first = True
+
+    def __enter__(self) -> MediaPipePose:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for landmarker in (self._landmarker, self._counter):
+            if landmarker is not None:
+                landmarker.close()
+        self._landmarker = self._counter = None
+
+    def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
+        """Landmarks of the main person in an unmirrored RGB frame (H, W, 3 uint8)."""
+        height, width = rgb.shape[:2]
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        luma = float(rgb.mean())
+        with _quiet_native_stderr() if self._first else contextlib.nullcontext():
+            if self._video_mode:
+                t_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
+                self._last_ms = t_ms
+                result = self._landmarker.detect_for_video(image, t_ms)
+            else:
+                result = self._landmarker.detect(image)
+            if self._counter is not None and (
+                    self._last_check_t is None or t_s - self._last_check_t >= self._people_check_s):
+                self._last_check_t = t_s
+                self._people_seen = len(self._counter.detect(image).pose_landmarks)
+        self._first = False
+        people = result.pose_landmarks
+        if not people:
+            return PoseFrame.empty(t_s, luma)
+        chosen = 0
+        image_lms = people[chosen]
+        xy = np.array([[lm.x * width, lm.y * height] for lm in image_lms], dtype=float)
+        vis = np.array([lm.visibility if lm.visibility is not None else np.nan for lm in image_lms])
+        pres = np.array([lm.presence if lm.presence is not None else np.nan for lm in image_lms])
+        if result.pose_world_landmarks and len(result.pose_world_landmarks) > chosen:
+            world = np.array([[lm.x, lm.y, lm.z] for lm in result.pose_world_landmarks[chosen]])
+        else:
+            world = np.full((N_LANDMARKS, 3), np.nan)
+        return PoseFrame(t_s=t_s, xy_px=xy, visibility=vis, presence=pres, world_xyz_m=world,
+                         n_people=max(len(people), self._people_seen), luma_mean=luma)

@@ -1,0 +1,191 @@
+"""Reading videos: probe, then iterate upright RGB frames with container timestamps.
+
+Time is data: each frame's time comes from its presentation timestamp; the frame rate
+is measured from those times, never assumed. Rotation metadata (phone videos) is applied
+so frames come out upright. Frames larger than ``max_long_side_px`` are downscaled while
+decoding (the pose model's input is 256x256, so this costs no accuracy worth having).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv",
+                    ".3gp", ".y4m", ".ts", ".mts")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".heic")
+_IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "tiff_pipe", "webp_pipe",
+                  "gif", "gif_pipe", "jpegxl_pipe", "pgm_pipe", "ppm_pipe")
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: str
+    width_px: int          # upright, before any downscaling
+    height_px: int
+    rotation_deg: int      # rotation applied to make frames upright (0, 90, 180, 270)
+    fps_nominal: float     # what the container claims; the pipeline measures its own
+    duration_s: float
+    n_frames_nominal: int  # 0 when the container does not say
+    codec: str
+    size_bytes: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _open(path: Path):
+    import av
+
+    try:
+        return av.open(str(path))
+    except av.error.InvalidDataError:
+        raise InputError(f"{path.name} is not a video file (or it is corrupt).",
+                         "Give a video file such as .mp4 or .mov.",
+                         code="not_a_video") from None
+    except (av.error.FFmpegError, OSError) as exc:
+        raise InputError(f"{path.name} could not be opened as a video ({exc}).",
+                         "Check that the file is a complete, playable video.",
+                         code="not_a_video") from None
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Check that ``path`` is a readable video and describe it. Raises InputError."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path} does not exist.", "Check the path and the file name.",
+                         code="missing_file")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a video.",
+                         "Give a video file, or pass the folder to `analyze` as a batch.",
+                         code="not_a_video")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path.name} is empty (0 bytes).",
+                         "The recording or the copy failed; record or copy it again.",
+                         code="empty_file")
+    if path.suffix.lower() in IMAGE_EXTENSIONS:
+        raise InputError(f"{path.name} is a still image, not a video.",
+                         "Record a video of the whole test (stand on both legs, lift one foot "
+                         "and hold).", code="image_not_video")
+    container = _open(path)
+    try:
+        if container.format.name in _IMAGE_FORMATS or any(
+                n in container.format.name for n in ("_pipe",)):
+            raise InputError(f"{path.name} is a still image, not a video.",
+                             "Record a video of the whole test.", code="image_not_video")
+        if not container.streams.video:
+            raise InputError(f"{path.name} has no video track.",
+                             "Give a file that contains video (not audio only).",
+                             code="no_video_stream")
+        stream = container.streams.video[0]
+        ctx = stream.codec_context
+        if ctx is None or not ctx.name:
+            raise InputError(f"{path.name}: the video codec is not supported.",
+                             "Convert it to H.264 MP4 (most phones and editors can export this).",
+                             code="unsupported_codec")
+        width, height = ctx.width, ctx.height
+        fps = float(stream.average_rate) if stream.average_rate else 0.0
+        duration = 0.0
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / 1_000_000
+        n_frames = int(stream.frames or 0)
+        rotation = 0
+        first = _first_frame(container, stream, path)
+        rotation = _upright_rotation(first)
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        return VideoInfo(str(path), width, height, rotation, fps, duration, n_frames,
+                         ctx.name, size)
+    finally:
+        container.close()
+
+
+def _first_frame(container, stream, path: Path):
+    import av
+
+    try:
+        for frame in container.decode(stream):
+            return frame
+    except av.error.FFmpegError:
+        pass
+    raise InputError(f"{path.name} contains no decodable video frames (zero frames, truncated "
+                     "or unsupported codec).",
+                     "Check that the video plays; re-export it as H.264 MP4.",
+                     code="no_frames")
+
+
+def _upright_rotation(frame) -> int:
+    """Counter-clockwise rotation (0/90/180/270) that makes this frame upright."""
+    rotation = getattr(frame, "rotation", 0) or 0
+    return int(round(rotation / 90.0)) % 4 * 90
+
+
+def scaled_size(width: int, height: int, max_long_side_px: int | None) -> tuple[int, int]:
+    """Size after downscaling so the long side is at most ``max_long_side_px`` (even sizes)."""
+    scale = 1.0
+    if max_long_side_px and max(width, height) > max_long_side_px:
+        scale = max_long_side_px / max(width, height)
+    w, h = int(round(width * scale)), int(round(height * scale))
+    return w - w % 2, h - h % 2
+
+
+def iter_frames(path: str | Path, *, max_long_side_px: int | None = None
+                ) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield ``(t_s, rgb)`` for every decodable frame, upright, time from the container.
+
+    ``t_s`` starts at 0 for the first frame. Stops quietly at a truncated end; raises
+    :class:`InputError` only when no frame at all can be decoded.
+    """
+    import av
+
+    path = Path(path)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        t0 = None
+        last_t = None
+        n = 0
+        rotation = None
+        size = None
+        try:
+            for frame in container.decode(stream):
+                if rotation is None:
+                    rotation = _upright_rotation(frame)
+                    w, h = frame.width, frame.height
+                    size = scaled_size(w, h, max_long_side_px)
+                if frame.time is not None:
+                    t = float(frame.time)
+                else:  # no timestamp: continue from the previous one at the nominal rate
+                    rate = float(stream.average_rate or 30)
+                    t = (last_t + 1.0 / rate) if last_t is not None else 0.0
+                if t0 is None:
+                    t0 = t
+                t -= t0
+                if last_t is not None and t <= last_t:
+                    continue  # duplicated or out-of-order timestamp: skip the frame
+                rgb = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
+                if rotation:
+                    rgb = np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))
+                last_t = t
+                n += 1
+                yield t, rgb
+        except av.error.FFmpegError:
+            if n == 0:
+                raise InputError(f"{path.name} could not be decoded (corrupt or unsupported).",
+                                 "Re-export the video as H.264 MP4.", code="decode_error") from None
+            return  # truncated: keep what was decoded
+        if n == 0:
+            raise InputError(f"{path.name} contains no video frames.",
+                             "Record the test again; the file holds no picture.", code="no_frames")
+    finally:
+        container.close()
