@@ -170,7 +170,8 @@ def analyse_landmarks(series: LandmarkSeries, config: Config) -> Analysis:
         drops.append(drop)
         leans.append(lean)
         sl = slice(hold.hold_start, hold.hold_end)
-        metrics = summarise_hold(t[sl] , drop[sl], lean[sl], cleaned.filled[sl][:, KEY_POINTS].any(axis=1),
+        filled = cleaned.filled[sl][:, KEY_POINTS].any(axis=1)
+        metrics = summarise_hold(t[sl], drop[sl], lean[sl], filled,
                                  threshold_deg=config.positive_from_deg,
                                  hysteresis_deg=config.time_to_drop_hysteresis_deg)
         problems = hold_problems(cleaned, hold, metrics, config)

@@ -22,7 +22,7 @@ def valid_runs(valid: np.ndarray) -> list[tuple[int, int]]:
     edges = np.diff(np.concatenate([[0], valid.astype(np.int8), [0]]))
     starts = np.flatnonzero(edges == 1)
     stops = np.flatnonzero(edges == -1)
-    return list(zip(starts.tolist(), stops.tolist()))
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))
 
 
 def fill_short_gaps(values: np.ndarray, t_s: np.ndarray, max_gap_s: float

@@ -28,7 +28,7 @@ from mediapipe.tasks.python import BaseOptions, vision
 
 @contextlib.contextmanager
 def _quiet_native_stderr():
-    """Silence the C++ runtime's start-up chatter on file descriptor 2 (Python errors still raise)."""
+    """Silence the C++ runtime's chatter on file descriptor 2 (Python errors still raise)."""
     try:
         saved = os.dup(2)
     except OSError:  # no usable stderr (e.g. some test runners): nothing to silence
@@ -130,9 +130,10 @@ class MediaPipePose:
         self.close()
 
     def close(self) -> None:
-        for landmarker in (self._landmarker, self._counter):
-            if landmarker is not None:
-                landmarker.close()
+        with _quiet_native_stderr():
+            for landmarker in (self._landmarker, self._counter):
+                if landmarker is not None:
+                    landmarker.close()
         self._landmarker = self._counter = None
 
     def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame:

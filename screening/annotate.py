@@ -1,0 +1,76 @@
+"""The annotated video: every frame with skeleton, pelvis line, live angle, phase and side,
+encoded as H.264 (yuv420p, faststart) so that browsers play it."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from .analysis import Analysis
+from .config import Config
+from .overlay import draw_pose
+from .video import iter_frames, scaled_size
+
+_PHASE_WORDS = {"double": "both legs", "lift": "lifting", "hold": "HOLD", "lower": "lowering",
+                "no_person": "no person found"}
+
+
+def frame_lines(analysis: Analysis, i: int) -> list[str]:
+    ts = analysis.timeseries
+    phase = str(ts["phase"][i])
+    lines = [f"t {ts['t_s'][i]:5.2f} s   {_PHASE_WORDS.get(phase, phase)}"]
+    lifted = str(ts["lifted_side"][i])
+    if lifted:
+        stance = "right" if lifted == "left" else "left"
+        lines.append(f"standing on {stance.upper()} leg")
+    drop = ts["pelvic_drop_deg"][i]
+    if lifted and np.isfinite(drop):
+        lines.append(f"pelvic drop {drop:+.1f} deg")
+    lean = ts["trunk_lean_deg"][i]
+    if lifted and np.isfinite(lean):
+        lines.append(f"trunk lean {lean:+.1f} deg")
+    return lines
+
+
+def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, config: Config) -> None:
+    """Decode ``src`` again, draw the analysis on each frame and encode ``dst`` (H.264)."""
+    series = analysis.cleaned
+    t_all = series.t_s
+    out = av.open(str(dst), mode="w", options={"movflags": "+faststart"})
+    try:
+        stream = None
+        k = 0
+        for t_s, rgb in iter_frames(src, max_long_side_px=config.max_long_side_px):
+            if stream is None:
+                w, h = scaled_size(rgb.shape[1], rgb.shape[0], config.annotated_long_side_px)
+                scale = w / rgb.shape[1]
+                rate = Fraction(round(series.fps * 1000), 1000) if np.isfinite(series.fps) \
+                    else Fraction(30)
+                stream = out.add_stream("libx264", rate=rate)
+                stream.width, stream.height = w, h
+                stream.pix_fmt = "yuv420p"
+                stream.options = {"crf": "23", "preset": "veryfast"}
+                stream.time_base = Fraction(1, 1000)
+            # frames match the landmark series one to one (same decoder, same rules)
+            while k < len(t_all) - 1 and t_all[k] < t_s - 1e-6:
+                k += 1
+            small = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
+                width=w, height=h).to_ndarray(format="rgb24") if scale != 1 else rgb
+            drawn = draw_pose(small, series.xy_px[k], lines=frame_lines(analysis, k),
+                              drop_deg=analysis.timeseries["pelvic_drop_deg"][k]
+                              if analysis.timeseries["lifted_side"][k] else None,
+                              scale=scale, negative_below_deg=config.negative_below_deg,
+                              positive_from_deg=config.positive_from_deg)
+            frame = av.VideoFrame.from_ndarray(drawn, format="rgb24")
+            frame.pts = int(round(t_s * 1000))
+            frame.time_base = Fraction(1, 1000)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        if stream is not None:
+            for packet in stream.encode():
+                out.mux(packet)
+    finally:
+        out.close()

@@ -1,0 +1,90 @@
+"""Writing one input's outputs atomically: result.json, timeseries.csv, landmarks.npz and
+annotated.mp4 go to a hidden staging folder that replaces the final folder in one rename,
+so a crash or Ctrl-C never leaves a half-written result."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+RESULT_JSON = "result.json"
+TIMESERIES_CSV = "timeseries.csv"
+LANDMARKS_NPZ = "landmarks.npz"
+ANNOTATED_MP4 = "annotated.mp4"
+
+
+def _clean_json(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean_json(v) for v in value]
+    if isinstance(value, np.generic):
+        return _clean_json(value.item())
+    return value
+
+
+def write_json(path: Path, document: dict) -> None:
+    path.write_text(json.dumps(_clean_json(document), indent=2, allow_nan=False) + "\n")
+
+
+def write_timeseries_csv(path: Path, timeseries: dict[str, np.ndarray]) -> None:
+    columns = list(timeseries)
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        for row in zip(*(timeseries[c] for c in columns), strict=True):
+            writer.writerow([_csv_cell(v) for v in row])
+
+
+def _csv_cell(value):
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return "" if not np.isfinite(value) else f"{float(value):.4f}"
+    return value
+
+
+def write_outputs(result, out_dir: Path, *, annotate: bool = True) -> None:
+    """Write everything for ``result`` into ``out_dir`` (replacing it) atomically."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    stage = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
+    stage.mkdir()
+    try:
+        files = {"result": RESULT_JSON}
+        if result.ok and result.analysis is not None:
+            write_timeseries_csv(stage / TIMESERIES_CSV, result.analysis.timeseries)
+            files["timeseries"] = TIMESERIES_CSV
+            if annotate:
+                from .annotate import write_annotated_video
+                write_annotated_video(result.input, stage / ANNOTATED_MP4, result.analysis,
+                                      result.config)
+                files["annotated_video"] = ANNOTATED_MP4
+        if result.landmarks is not None and len(result.landmarks):
+            result.landmarks.save_npz(stage / LANDMARKS_NPZ)
+            files["landmarks"] = LANDMARKS_NPZ
+        result.outputs = {k: str(out_dir / v) for k, v in files.items()}
+        write_json(stage / RESULT_JSON, result.to_dict())
+        _replace_dir(stage, out_dir)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def _replace_dir(stage: Path, final: Path) -> None:
+    if final.exists():
+        old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
+        os.replace(final, old)
+        os.replace(stage, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(stage, final)
