@@ -1,0 +1,42 @@
+"""Raw MediaPipe landmarks per clip, cached as ``.npz`` so reruns skip the pose model.
+
+The cache lives outside the repository (default ``/work/data/landmarks/<set>/``, or
+``$PELVIC_SCREEN_LANDMARK_CACHE/<set>/``). A cached file is keyed by the clip name and
+the decoding size; delete it to recompute.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from screening.config import Config
+from screening.landmarks import LandmarkSeries
+
+DEFAULT_ROOT = Path(os.environ.get("PELVIC_SCREEN_LANDMARK_CACHE", "/work/data/landmarks"))
+
+
+def cache_path(video: Path, set_name: str, *, root: Path = DEFAULT_ROOT,
+               max_long_side_px: int = Config.max_long_side_px) -> Path:
+    return root / set_name / f"{video.stem}_{max_long_side_px}px.npz"
+
+
+def raw_landmarks(video: str | Path, set_name: str, *, root: Path = DEFAULT_ROOT,
+                  max_long_side_px: int = Config.max_long_side_px,
+                  recompute: bool = False) -> LandmarkSeries:
+    """The raw (uncleaned) landmark series of ``video``, from the cache or the model."""
+    video = Path(video)
+    path = cache_path(video, set_name, root=root, max_long_side_px=max_long_side_px)
+    if path.exists() and not recompute:
+        return LandmarkSeries.load_npz(path)
+    from screening.pipeline import estimate_pose
+    from screening.pose.mediapipe_backend import MediaPipePose
+    from screening.pose.model import resolve_model
+
+    with MediaPipePose(resolve_model()) as backend:
+        series = estimate_pose(video, backend, max_long_side_px=max_long_side_px)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    series.save_npz(tmp)
+    tmp.replace(path)
+    return series

@@ -1,0 +1,123 @@
+"""Reading the ground truth of rendered single-leg-stance clips (one ``NAME.json`` per
+``NAME.mp4``; format described in the set's README).
+
+Only what the scoring needs is kept, in project conventions: sides are anatomical,
+drop is positive when the lifted-leg side is lower, frame indices are 0-based.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ClipTruth:
+    name: str
+    video: Path
+    stance_side: str
+    lifted_side: str
+    t_s: np.ndarray            # (N,)
+    phase: np.ndarray          # (N,) "double" / "lift" / "hold" / "lower"
+    drop3d_deg: np.ndarray     # (N,) true 3-D pelvic drop, + = lifted-leg side lower
+    drop2d_deg: np.ndarray     # (N,) the same seen in the image
+    lean3d_deg: np.ndarray     # (N,) trunk lean toward the stance side
+    trunk_mode: str
+    target_drop_deg: float
+    body: str
+    renderer: str
+    camera_roll_deg: float
+    camera_yaw_deg: float
+    camera_height_m: float
+    camera_distance_m: float
+    swing_hip_flex_deg: float
+    swing_knee_flex_deg: float
+
+    @property
+    def hold_frames(self) -> np.ndarray:
+        return np.flatnonzero(self.phase == "hold")
+
+    @property
+    def hold_start_s(self) -> float:
+        return float(self.t_s[self.hold_frames[0]])
+
+    @property
+    def hold_end_s(self) -> float:
+        return float(self.t_s[self.hold_frames[-1]])
+
+    @property
+    def true_drop_deg(self) -> float:
+        """Median true 3-D drop over the truth ``hold`` phase."""
+        return float(np.median(self.drop3d_deg[self.hold_frames]))
+
+    @property
+    def true_drop2d_deg(self) -> float:
+        return float(np.median(self.drop2d_deg[self.hold_frames]))
+
+    def factors(self) -> dict[str, str]:
+        """Categorical factors used to break the scores down."""
+        return {
+            "trunk_mode": self.trunk_mode,
+            "stance_side": self.stance_side,
+            "renderer": self.renderer,
+            "body": self.body,
+            "camera_roll": _bin(abs(self.camera_roll_deg), (2.0, 3.0), "|roll|", "deg"),
+            "camera_yaw": _bin(abs(self.camera_yaw_deg), (2.5, 5.0), "|yaw|", "deg"),
+            "camera_height": _bin(self.camera_height_m, (0.9, 1.1), "height", "m"),
+            "camera_distance": _bin(self.camera_distance_m, (3.0, 4.0), "distance", "m"),
+            "swing_hip_flexion": _bin(self.swing_hip_flex_deg, (40.0, 50.0), "hip flex", "deg"),
+        }
+
+
+def _bin(value: float, edges: tuple[float, float], label: str, unit: str) -> str:
+    lo, hi = edges
+    if value < lo:
+        return f"{label} < {lo:g} {unit}"
+    if value < hi:
+        return f"{label} {lo:g}-{hi:g} {unit}"
+    return f"{label} >= {hi:g} {unit}"
+
+
+def load_truth(json_path: str | Path) -> ClipTruth:
+    path = Path(json_path)
+    d = json.loads(path.read_text())
+    gen = d.get("generator", {})
+    cam = gen.get("camera", {})
+    motion = gen.get("motion", {})
+    return ClipTruth(
+        name=d.get("name", path.stem),
+        video=path.with_name(d.get("video", path.stem + ".mp4")),
+        stance_side=d["stance_side"],
+        lifted_side=d["swing_side"],
+        t_s=np.asarray(d["t_s"], dtype=float),
+        phase=np.asarray(d["phase"], dtype=object),
+        drop3d_deg=np.asarray(d["drop3d_deg"], dtype=float),
+        drop2d_deg=np.asarray(d["drop2d_deg"], dtype=float),
+        lean3d_deg=np.asarray(d["trunk_lean3d_deg"], dtype=float),
+        trunk_mode=d["trunk_mode"],
+        target_drop_deg=float(d["target_drop_deg"]),
+        body=str(gen.get("body_id", "unknown")),
+        renderer=str(d.get("renderer", "unknown")),
+        camera_roll_deg=float(cam.get("roll_deg", np.nan)),
+        camera_yaw_deg=float(cam.get("yaw_deg", np.nan)),
+        camera_height_m=float(cam.get("height_m", np.nan)),
+        camera_distance_m=float(cam.get("distance_m", np.nan)),
+        swing_hip_flex_deg=float(motion.get("swing_hip_flex_deg", np.nan)),
+        swing_knee_flex_deg=float(motion.get("swing_knee_flex_deg", np.nan)),
+    )
+
+
+def labelled_clips(set_dir: str | Path) -> list[ClipTruth]:
+    """Every ``NAME.json`` in ``set_dir`` that has its video next to it, by name."""
+    out = []
+    for p in sorted(Path(set_dir).glob("*.json")):
+        try:
+            truth = load_truth(p)
+        except (KeyError, json.JSONDecodeError):
+            continue  # not a clip annotation (or still being written)
+        if truth.video.exists():
+            out.append(truth)
+    return out
