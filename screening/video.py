@@ -80,8 +80,9 @@ def probe(path: str | Path) -> VideoInfo:
             raise InputError(f"{path.name} is a still image, not a video.",
                              "Record a video of the whole test.", code="image_not_video")
         if not container.streams.video:
-            raise InputError(f"{path.name} has no video track.",
-                             "Give a file that contains video (not audio only).",
+            raise InputError(f"{path.name} has no video track (no video frames).",
+                             "Give a file that contains video (not audio only); if it came "
+                             "from a recording that failed, record again.",
                              code="no_video_stream")
         stream = container.streams.video[0]
         ctx = stream.codec_context

@@ -1,0 +1,36 @@
+# Set-up is part of every target: a fresh machine needs only Python 3.10+ and make.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: app test lint bench browser-deps
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[app,dev]'
+	$(VENV)/bin/pelvic-screen model --install
+	touch $(STAMP)
+
+## Start the app on http://localhost:8501
+app: $(STAMP)
+	$(VENV)/bin/streamlit run app.py
+
+## Run the whole test suite (installs Chromium for the browser test when run as root)
+test: $(STAMP) browser-deps
+	$(VENV)/bin/ruff check screening tests
+	$(VENV)/bin/pytest
+
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not installed: the browser test will be skipped"; fi; \
+	fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check screening tests
+
+## Speed benchmark (prints JSON; see docs/BENCHMARK.md)
+bench: $(STAMP)
+	$(PY) benchmarks/speed.py
