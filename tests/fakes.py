@@ -154,7 +154,7 @@ def write_video(path: Path, frames_rgb, fps: int = 30, codec: str = "libx264") -
     return path
 
 
-def plain_frames(n: int, *, width: int = WIDTH // 2, height: int = HEIGHT // 2, value: int = 120):
+def plain_frames(n: int, *, width: int = WIDTH, height: int = HEIGHT, value: int = 120):
     for i in range(n):
         img = np.full((height, width, 3), value, np.uint8)
         img[:, (i * 3) % width] = 255 - value  # a moving line so frames differ

@@ -16,7 +16,7 @@ def small_clip(tmp_path):
 
 def test_probe_and_timestamps_from_the_container(small_clip):
     info = probe(small_clip)
-    assert (info.width_px, info.height_px) == (270, 480)
+    assert (info.width_px, info.height_px) == (540, 960)
     assert info.fps_nominal == pytest.approx(15)
     times = [t for t, _ in iter_frames(small_clip)]
     assert len(times) == 45

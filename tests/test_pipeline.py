@@ -1,0 +1,107 @@
+"""The whole pipeline without a model: a generated clip and a replayed landmark series."""
+
+import csv
+import json
+
+import av
+import numpy as np
+import pytest
+from fakes import ReplayBackend, plain_frames, single_leg_series, write_video
+
+from screening import Config, analyze_video
+from screening.pipeline import SCHEMA_VERSION
+
+TEST_KEYS = {"stance_side", "lifted_side", "hold_start_s", "hold_end_s", "hold_duration_s",
+             "pelvic_drop_deg", "time_to_drop_s", "trunk_lean_deg", "classification",
+             "compensated", "reasons"}
+
+
+@pytest.fixture
+def replayed(tmp_path):
+    series, frames = single_leg_series(lifted_side="right", drop_deg=6.0, fps=30, duration_s=8)
+    clip = write_video(tmp_path / "subject one.mp4", plain_frames(len(frames)), fps=30)
+    return clip, frames
+
+
+def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
+    clip, frames = replayed
+    backend = ReplayBackend(frames)
+    seen = []
+    result = analyze_video(clip, out_dir=tmp_path / "out" / "subject one", backend=backend,
+                           progress=lambda f, m: seen.append(f))
+    assert result.ok, result.error
+    assert backend.calls == len(frames)
+    assert seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
+    out = tmp_path / "out" / "subject one"
+    assert sorted(p.name for p in out.iterdir()) == ["annotated.mp4", "landmarks.npz",
+                                                      "result.json", "timeseries.csv"]
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+    doc = json.loads((out / "result.json").read_text())
+    assert doc["schema_version"] == SCHEMA_VERSION
+    assert doc["status"] == "ok" and doc["error"] is None
+    assert doc["config"]["positive_from_deg"] == Config().positive_from_deg
+    assert {"path", "sha256", "source"} <= set(doc["model"] or {"path", "sha256", "source"})
+    [test] = doc["tests"]
+    assert TEST_KEYS <= set(test)
+    assert test["stance_side"] == "left" and test["lifted_side"] == "right"
+    assert test["pelvic_drop_deg"]["median"] == pytest.approx(6.0, abs=0.3)
+    assert test["classification"] == "positive"
+    with (out / "timeseries.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(frames)
+    assert {r["phase"] for r in rows} >= {"double", "lift", "hold", "lower"}
+    with av.open(str(out / "annotated.mp4")) as c:
+        stream = c.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        assert sum(1 for _ in c.decode(stream)) == len(frames)
+
+
+def test_error_result_is_written_and_replaces_nothing_half_done(tmp_path):
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00" * 1000)
+    out = tmp_path / "out" / "broken"
+    result = analyze_video(bad, out_dir=out, backend=ReplayBackend([]))
+    assert result.status == "error"
+    doc = json.loads((out / "result.json").read_text())
+    assert doc["status"] == "error"
+    assert set(doc["error"]) == {"code", "message", "hint"}
+    assert doc["tests"] == []
+    assert sorted(p.name for p in out.iterdir()) == ["result.json"]
+
+
+def test_a_crash_inside_the_analysis_becomes_an_error_result(tmp_path, replayed):
+    clip, _ = replayed
+
+    class Exploding:
+        def process(self, rgb, t_s):
+            raise RuntimeError("boom")
+
+        def close(self):
+            pass
+
+    result = analyze_video(clip, backend=Exploding())
+    assert result.status == "error"
+    assert result.error.code == "internal_error"
+    assert "boom" in result.error.message
+
+
+def test_reanalysis_from_saved_landmarks_gives_the_same_numbers(tmp_path, replayed):
+    from screening.analysis import analyse_landmarks
+    from screening.landmarks import LandmarkSeries
+
+    clip, frames = replayed
+    result = analyze_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
+                           annotate=False)
+    again = analyse_landmarks(LandmarkSeries.load_npz(tmp_path / "o" / "landmarks.npz"),
+                              Config())
+    assert again.tests[0].metrics == result.tests[0].metrics
+
+
+def test_mirrored_config_swaps_the_result(tmp_path, replayed):
+    clip, frames = replayed
+    result = analyze_video(clip, backend=ReplayBackend(frames), config=Config(mirrored=True))
+    test = result.tests[0]
+    assert test.hold.stance_side == "right"
+    assert test.metrics.drop_median_deg == pytest.approx(6.0, abs=0.3)
+    assert np.isfinite(test.metrics.lean_median_deg)
