@@ -1,0 +1,287 @@
+"""The guided webcam protocol, the framing check and the recorder, with hand-made landmarks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from screening.landmarks import (
+    LEFT_ANKLE,
+    LEFT_HIP,
+    LEFT_KNEE,
+    LEFT_SHOULDER,
+    NOSE,
+    RIGHT_ANKLE,
+    RIGHT_HIP,
+    RIGHT_KNEE,
+    RIGHT_SHOULDER,
+)
+from screening.live import (
+    GuidedProtocol,
+    LiveSession,
+    LiveTimings,
+    Mp4Recorder,
+    check_framing,
+    hip_obliquity_deg,
+    observe,
+)
+from screening.pose import PoseFrame
+
+W, H = 480, 640
+
+
+def body(*, scale: float = 1.0, hip_tilt_deg: float = 0.0, lift: str | None = None,
+         turn: float = 1.0, shift_y: float = 0.0) -> np.ndarray:
+    """A person facing the camera (their left on the image right), unmirrored frame.
+
+    ``hip_tilt_deg`` > 0 raises the subject's left hip; ``lift`` raises that ankle by a
+    quarter leg; ``turn`` < 1 narrows the body as if turning sideways.
+    """
+    xy = np.full((33, 2), np.nan)
+    cx, cy = W / 2, H / 2 + shift_y
+    s = scale
+    half_hip, half_sh = 40 * s * turn, 60 * s * turn
+    xy[NOSE] = (cx, cy - 250 * s)
+    xy[LEFT_SHOULDER] = (cx + half_sh, cy - 180 * s)
+    xy[RIGHT_SHOULDER] = (cx - half_sh, cy - 180 * s)
+    dy = half_hip * math.tan(math.radians(hip_tilt_deg))
+    xy[LEFT_HIP] = (cx + half_hip, cy - dy)
+    xy[RIGHT_HIP] = (cx - half_hip, cy + dy)
+    xy[LEFT_KNEE] = (cx + half_hip, cy + 110 * s)
+    xy[RIGHT_KNEE] = (cx - half_hip, cy + 110 * s)
+    xy[LEFT_ANKLE] = (cx + half_hip, cy + 220 * s)
+    xy[RIGHT_ANKLE] = (cx - half_hip, cy + 220 * s)
+    if lift in ("left", "right"):
+        ankle = LEFT_ANKLE if lift == "left" else RIGHT_ANKLE
+        xy[ankle, 1] -= 0.25 * 220 * s
+    return xy
+
+
+VIS = np.ones(33)
+
+
+def obs(**kwargs):
+    return observe(body(**kwargs), VIS, W, H)
+
+
+# -- framing ----------------------------------------------------------------------------
+
+def test_framing_ok_for_a_whole_body_facing_the_camera():
+    check = check_framing(body(), VIS, W, H)
+    assert check.ok, check.problems
+    assert 0.7 < check.body_height_fraction < 0.8
+
+
+def test_framing_reports_nobody():
+    check = check_framing(None, None, W, H)
+    assert not check.ok and "nobody" in check.problems[0]
+
+
+def test_framing_asks_to_step_back_when_feet_are_cut_off():
+    check = check_framing(body(shift_y=120), VIS, W, H)
+    assert not check.ok
+    assert any("feet" in p for p in check.problems)
+
+
+def test_framing_asks_to_come_closer_when_small():
+    check = check_framing(body(scale=0.4), VIS, W, H)
+    assert not check.ok
+    assert any(p.startswith("Come closer") for p in check.problems)
+
+
+def test_framing_asks_to_face_the_camera_in_a_side_view():
+    check = check_framing(body(turn=0.1), VIS, W, H)
+    assert not check.ok
+    assert any("face the camera" in p for p in check.problems)
+
+
+def test_framing_needs_visible_feet():
+    vis = VIS.copy()
+    vis[[LEFT_ANKLE, RIGHT_ANKLE]] = 0.1
+    assert not check_framing(body(), vis, W, H).ok
+
+
+def test_hip_obliquity_sign_left_hip_up_is_positive():
+    assert hip_obliquity_deg(body(hip_tilt_deg=5)) == pytest.approx(5, abs=1e-6)
+    assert hip_obliquity_deg(body(hip_tilt_deg=-3)) == pytest.approx(-3, abs=1e-6)
+
+
+# -- timings ----------------------------------------------------------------------------
+
+def test_timings_parse_short_names_and_reject_unknown():
+    t = LiveTimings.parse("hold=5, baseline_s=1.5,countdown=0")
+    assert (t.hold_s, t.baseline_s, t.countdown_s) == (5.0, 1.5, 0.0)
+    assert t.rest_s == LiveTimings().rest_s
+    with pytest.raises(ValueError, match="unknown timing"):
+        LiveTimings.parse("holdd=5")
+    with pytest.raises(ValueError, match="not a number"):
+        LiveTimings.parse("hold=abc")
+    with pytest.raises(ValueError):
+        LiveTimings(hold_s=0)
+
+
+# -- the protocol as named scenarios ----------------------------------------------------
+
+FAST = LiveTimings(framing_ok_s=0.5, baseline_s=1.0, countdown_s=1.0, hold_s=3.0,
+                   lift_wait_s=2.0, rest_s=1.0, final_s=0.5, lost_s=0.5, foot_down_s=0.3)
+DT = 0.05
+
+
+def run(protocol, t0, seconds, make):
+    """Feed ``make(t)`` observations for ``seconds``; returns (end time, statuses)."""
+    statuses = []
+    t = t0
+    while t < t0 + seconds - 1e-9:
+        statuses.append(protocol.step(t, make(t)))
+        t = round(t + DT, 6)
+    return t, statuses
+
+
+def test_full_protocol_left_then_right_with_live_drop():
+    p = GuidedProtocol(FAST)
+    good = obs()
+    t, st = run(p, 0.0, 0.4, lambda t: good)
+    assert {s.stage for s in st} == {"framing"} and not any(s.recording for s in st)
+    t, st = run(p, t, 0.8, lambda t: good)
+    assert st[-1].stage == "baseline" and st[-1].recording
+    t, st = run(p, t, 1.0, lambda t: good)
+    assert st[-1].stage == "countdown" and st[-1].side == "left"
+    assert "LEFT" in st[-1].prompt
+    # the left foot comes up and the left side of the pelvis drops 4 deg (left hip lower)
+    lifted_left = obs(lift="left", hip_tilt_deg=-4)
+    t, st = run(p, t, 0.5, lambda t: lifted_left)
+    assert st[-1].stage == "hold" and st[-1].side == "left"
+    assert "RIGHT leg" in st[-1].prompt  # standing on the right leg
+    hold_start = t - 0.2
+    t, st = run(p, t, 2.0, lambda t: lifted_left)
+    assert st[-1].drop_deg == pytest.approx(4.0, abs=0.2)
+    assert st[-1].hold_elapsed_s == pytest.approx(t - DT - hold_start, abs=0.1)
+    assert "pelvic drop +4.0 deg" in st[-1].overlay_lines()
+    t, st = run(p, t, 1.0, lambda t: lifted_left)
+    assert st[-1].stage == "rest"
+    assert p.holds and p.holds[0].side == "left" and p.holds[0].lift_seen
+    # the right side: the right hip rises (pelvis level or rising on the lifted side)
+    t, st = run(p, t, 1.9, lambda t: good)
+    assert st[-1].stage == "lift" and st[-1].side == "right"
+    lifted_right = obs(lift="right", hip_tilt_deg=-2)  # right hip higher -> negative drop
+    t, st = run(p, t, 0.6, lambda t: lifted_right)
+    assert st[-1].stage == "hold" and st[-1].side == "right"
+    assert st[-1].drop_deg == pytest.approx(-2.0, abs=0.3)
+    t, st = run(p, t, 3.0, lambda t: lifted_right)
+    assert st[-1].done and not st[-1].recording
+    assert [h.side for h in p.holds] == ["left", "right"]
+    assert all(h.end_s - h.start_s == pytest.approx(3.0, abs=0.1) for h in p.holds)
+    assert not any(h.ended_early for h in p.holds)
+
+
+def test_baseline_cancels_a_tilted_camera():
+    p = GuidedProtocol(FAST)
+    tilted = obs(hip_tilt_deg=3)  # camera roll: hips look tilted while standing level
+    t, _ = run(p, 0.0, 3.0, lambda t: tilted)
+    assert p.baseline_obliquity_deg == pytest.approx(3.0, abs=1e-6)
+    t, st = run(p, t, 0.5, lambda t: obs(lift="left", hip_tilt_deg=3))
+    assert st[-1].stage == "hold"
+    assert st[-1].drop_deg == pytest.approx(0.0, abs=1e-6)
+
+
+def test_hold_timer_starts_anyway_when_no_lift_is_seen():
+    p = GuidedProtocol(FAST)
+    good = obs()
+    t, st = run(p, 0.0, 2.5 + FAST.countdown_s, lambda t: good)
+    assert st[-1].stage == "lift"
+    t, st = run(p, t, FAST.lift_wait_s + 0.1, lambda t: good)
+    assert st[-1].stage == "hold"
+    assert "cannot see the foot" in st[-1].detail
+    t, st = run(p, t, FAST.hold_s + 0.1, lambda t: good)
+    assert p.holds[0].lift_seen is False and p.holds[0].ended_early is False
+
+
+def test_foot_down_ends_the_hold_early():
+    p = GuidedProtocol(FAST)
+    good = obs()
+    t, _ = run(p, 0.0, 2.5 + FAST.countdown_s, lambda t: good)
+    t, _ = run(p, t, 1.0, lambda t: obs(lift="left"))
+    t, st = run(p, t, 0.5, lambda t: good)
+    assert p.holds and p.holds[0].ended_early
+    assert p.holds[0].end_s - p.holds[0].start_s == pytest.approx(1.0, abs=0.1)
+    assert st[-1].stage == "rest"
+    assert "Foot down after" in st[-1].detail
+
+
+def test_baseline_restarts_when_the_person_leaves():
+    p = GuidedProtocol(FAST)
+    t, _ = run(p, 0.0, 0.8, lambda t: obs())
+    assert p.stage == "baseline"
+    nobody = observe(None, None, W, H)
+    t, st = run(p, t, 0.7, lambda t: nobody)
+    assert st[-1].stage == "framing"
+    assert any("lost sight" in s.detail for s in st)
+    assert "nobody" in st[-1].detail
+    t, st = run(p, t, 0.7, lambda t: obs())
+    assert st[-1].stage == "baseline"
+
+
+def test_framing_problem_is_the_prompt_detail():
+    p = GuidedProtocol(FAST)
+    s = p.step(0.0, obs(scale=0.4))
+    assert s.stage == "framing" and s.detail.startswith("Come closer")
+
+
+# -- recorder and session -----------------------------------------------------------------
+
+def test_recorder_keeps_real_timestamps_and_skips_repeats(tmp_path):
+    av = pytest.importorskip("av")
+    rec = Mp4Recorder(tmp_path / "r.mp4")
+    times = [10.0, 10.04, 10.04, 10.15, 10.30, 10.31]
+    written = [rec.write(np.full((121, 161, 3), 80, np.uint8), t) for t in times]
+    assert written == [True, True, False, True, True, True]
+    assert rec.close() == tmp_path / "r.mp4"
+    with av.open(str(tmp_path / "r.mp4")) as c:
+        stream = c.streams.video[0]
+        assert (stream.width, stream.height) == (160, 120)
+        pts = sorted(float(f.pts * f.time_base) for f in c.decode(stream))
+    assert pts == pytest.approx([0.0, 0.04, 0.15, 0.30, 0.31], abs=2e-3)
+
+
+def test_recorder_with_no_frames_returns_none(tmp_path):
+    assert Mp4Recorder(tmp_path / "x.mp4").close() is None
+
+
+class FakePose:
+    """Replays hand-made landmarks; records the frames it was given."""
+
+    def __init__(self, make):
+        self.make = make
+        self.seen_first_pixels = []
+        self.closed = False
+
+    def process(self, rgb, t_s):
+        self.seen_first_pixels.append(int(rgb[0, 0, 0]))
+        xy = self.make(t_s)
+        return PoseFrame(t_s=t_s, xy_px=xy, visibility=np.ones(33), presence=np.ones(33),
+                         world_xyz_m=np.full((33, 3), np.nan), n_people=1)
+
+    def close(self):
+        self.closed = True
+
+
+def test_session_runs_pose_on_the_unmirrored_frame_and_records(tmp_path):
+    pose = FakePose(lambda t: body())
+    session = LiveSession(pose, tmp_path / "live.mp4", timings=FAST)
+    frame = np.zeros((H, W, 3), np.uint8)
+    frame[:, 0] = 200          # a marked left column: mirrored, it would be on the right
+    previews = []
+    t = 0.0
+    for _ in range(60):
+        previews.append(session.process(frame, t))
+        t += 1 / 20
+    assert pose.seen_first_pixels and set(pose.seen_first_pixels) == {200}
+    assert previews[-1].shape == frame.shape
+    assert previews[-1][H // 2, W - 1, 0] == 200 and previews[-1][H // 2, 0, 0] != 200
+    assert session.status().stage in ("baseline", "countdown", "lift")
+    assert session.recorded_s > 1.0
+    path = session.finish()
+    assert path is not None and path.stat().st_size > 0 and pose.closed
+    assert session.finish() == path  # idempotent
