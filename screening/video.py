@@ -28,7 +28,7 @@ class VideoInfo:
     path: str
     width_px: int          # upright, before any downscaling
     height_px: int
-    rotation_deg: int      # rotation applied to make frames upright (0, 90, 180, 270)
+    rotation_deg: int      # clockwise rotation applied to make frames upright (0/90/180/270)
     fps_nominal: float     # what the container claims; the pipeline measures its own
     duration_s: float
     n_frames_nominal: int  # 0 when the container does not say
@@ -98,14 +98,13 @@ def probe(path: str | Path) -> VideoInfo:
         elif container.duration is not None:
             duration = container.duration / 1_000_000
         n_frames = int(stream.frames or 0)
-        rotation = 0
         first = _first_frame(container, stream, path)
-        rotation = _upright_rotation(first)
+        rotation_ccw = _upright_rotation(first)
         width, height = first.width, first.height
-        if rotation in (90, 270):
+        if rotation_ccw in (90, 270):
             width, height = height, width
-        return VideoInfo(str(path), width, height, rotation, fps, duration, n_frames,
-                         ctx.name, size)
+        return VideoInfo(str(path), width, height, (360 - rotation_ccw) % 360, fps, duration,
+                         n_frames, ctx.name, size)
     finally:
         container.close()
 
