@@ -1,0 +1,159 @@
+"""The printable report and its pieces, on a hand-made output folder (no model)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import numpy as np
+import pytest
+
+from screening.live import Mp4Recorder
+from screening.report import write_timeseries_csv
+from screening.report_html import (
+    key_frame_times,
+    key_frames,
+    load_bundle,
+    read_timeseries_csv,
+    render_html,
+    render_pdf,
+    result_lines,
+    weak_side_text,
+    write_reports,
+)
+
+CONFIG = {"negative_below_deg": 2.0, "positive_from_deg": 4.0, "compensation_lean_deg": 5.0}
+
+
+def a_test(**changes) -> dict:
+    test = {
+        "stance_side": "right", "lifted_side": "left", "hold_start_s": 2.0, "hold_end_s": 6.0,
+        "hold_duration_s": 4.0,
+        "pelvic_drop_deg": {"median": 5.2, "peak": 7.9, "p25": 4.4, "p75": 6.1},
+        "time_to_drop_s": 1.3, "trunk_lean_deg": {"median": 1.1},
+        "classification": "positive", "compensated": False, "weak_side": "right",
+        "clinical_label": "positive right Trendelenburg", "summary": "s", "reasons": ["why"],
+        "problems": [],
+    }
+    test.update(changes)
+    return test
+
+
+def make_output(tmp_path, tests=None, *, video=True, name="clip.mp4"):
+    """A result folder like analyze_video writes: result.json, timeseries.csv, a video."""
+    out = tmp_path / "out"
+    out.mkdir()
+    t = np.round(np.arange(0, 8, 0.1), 3)
+    phase = np.where(t < 1.5, "double", np.where(t < 2.0, "lift",
+                     np.where(t <= 6.0, "hold", np.where(t < 6.5, "lower", "double"))))
+    drop = np.where((t >= 2.0) & (t <= 6.0), 5 + np.sin(t), np.nan)
+    drop[t == 4.5] = 9.5          # the worst moment
+    ts = {"t_s": t, "phase": phase.astype(object),
+          "lifted_side": np.where((t >= 1.5) & (t < 6.5), "left", "").astype(object),
+          "test_index": np.where((t >= 1.5) & (t < 6.5), 0, -1),
+          "pelvic_drop_deg": drop, "trunk_lean_deg": np.where(np.isfinite(drop), 1.0, np.nan)}
+    write_timeseries_csv(out / "timeseries.csv", ts)
+    outputs = {"result": str(out / "result.json"), "timeseries": str(out / "timeseries.csv")}
+    if video:
+        rec = Mp4Recorder(out / "annotated.mp4")
+        for ti in t:
+            # brightness encodes the time, so a key frame can be traced back to its moment
+            rec.write(np.full((64, 48, 3), int(ti * 25), np.uint8), float(ti))
+        rec.close()
+        outputs["annotated_video"] = str(out / "annotated.mp4")
+    doc = {"status": "ok", "input": f"/somewhere/{name}", "error": None, "config": CONFIG,
+           "model": {"variant": "full", "sha256": "ab" * 32, "path": "m", "source": "s"},
+           "versions": {"pelvic-screen": "0.1.0", "mediapipe": "1.2.3", "python": "3.11"},
+           "tests": tests if tests is not None else [a_test()], "warnings": ["short hold"],
+           "outputs": outputs, "estimator": "hip_line"}
+    (out / "result.json").write_text(json.dumps(doc))
+    return out
+
+
+def test_timeseries_csv_round_trip_keeps_nan_and_text(tmp_path):
+    out = make_output(tmp_path, video=False)
+    ts = read_timeseries_csv(out / "timeseries.csv")
+    assert ts["phase"][0] == "double" and ts["phase"][30] == "hold"
+    assert np.isnan(ts["pelvic_drop_deg"][0]) and ts["pelvic_drop_deg"][45] == pytest.approx(9.5)
+    assert ts["test_index"].dtype.kind == "f"
+
+
+def test_result_lines_give_numbers_with_the_middle_half_and_time_to_drop():
+    lines = result_lines(a_test(), (2.0, 4.0, 5.0))
+    text = " ".join(lines)
+    assert "pelvis dropped (positive)" in text
+    assert "median 5.2 deg" in text and "4.4 deg to 6.1 deg" in text
+    assert "Time to drop: 1.3 s" in text and "Hold: 4.0 s" in text
+    assert "compensated" not in text.lower()
+
+
+def test_result_lines_explain_compensation_and_missing_time_to_drop():
+    test = a_test(classification="negative", compensated=True, time_to_drop_s=None,
+                  trunk_lean_deg={"median": 7.0}, pelvic_drop_deg={"median": 0.5, "peak": 1,
+                                                                   "p25": 0.1, "p75": 0.9})
+    text = " ".join(result_lines(test, (2.0, 4.0, 5.0)))
+    assert "compensated Trendelenburg" in text and "7.0 deg" in text
+    assert "did not pass 4 deg" in text
+
+
+def test_weak_side_is_named_clinically_and_explained():
+    text = weak_side_text(a_test())
+    assert text.startswith("Positive right Trendelenburg")
+    assert "your right hip" in text and "gluteus medius" in text
+    assert "left side of your pelvis" in text
+    assert weak_side_text(a_test(weak_side=None, classification="negative")) == ""
+
+
+def test_key_frame_times_are_baseline_before_the_lift_and_the_largest_drop(tmp_path):
+    bundle = load_bundle(make_output(tmp_path, video=False))
+    times = key_frame_times(bundle, 0)
+    assert times["worst"] == pytest.approx(4.5)
+    assert 0.0 <= times["baseline"] < 1.5
+
+
+def test_key_frames_come_from_the_video_at_those_times(tmp_path):
+    bundle = load_bundle(make_output(tmp_path))
+    frames = key_frames(bundle, 0)
+    assert [f.label.split(",")[0] for f in frames] == ["both legs (baseline)",
+                                                       "largest drop in the hold"]
+    worst = frames[1]
+    assert abs(float(worst.rgb.mean()) - 4.5 * 25) < 4   # the frame written at t = 4.5 s
+
+
+def test_html_escapes_the_subject_label_and_file_names(tmp_path):
+    out = make_output(tmp_path, name="<img src=x onerror=alert(1)>.mp4")
+    page = render_html(load_bundle(out), subject_label="<script>alert('x')</script> & co",
+                       date=dt.date(2026, 3, 4))
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&amp; co" in page
+    assert "<img src=x" not in page
+    assert "2026-03-04" in page
+    assert "positive right Trendelenburg" in page
+    assert "level below 2 deg, positive from 4 deg" in page
+    assert "full" in page and "abababababab" in page          # model variant and sha256
+    assert page.count("data:image/png;base64,") == 3         # chart + 2 key frames
+    assert "not a diagnosis" in page
+
+
+def test_html_of_a_failed_analysis_shows_the_message_and_hint(tmp_path):
+    out = make_output(tmp_path, tests=[], video=False)
+    doc = json.loads((out / "result.json").read_text())
+    doc.update(status="error", error={"code": "no_person", "message": "No person was found.",
+                                      "hint": "Stand 2-4 m from the camera."})
+    (out / "result.json").write_text(json.dumps(doc))
+    page = render_html(load_bundle(out))
+    assert "No person was found." in page and "Stand 2-4 m" in page
+
+
+def test_pdf_is_one_page(tmp_path):
+    pdf = render_pdf(load_bundle(make_output(tmp_path)), subject_label="Runner (R) <1>")
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 1
+
+
+def test_write_reports_puts_both_files_next_to_the_result(tmp_path):
+    out = make_output(tmp_path)
+    paths = write_reports(out, subject_label="A")
+    assert paths["report_html"].read_text().startswith("<!doctype html>")
+    assert paths["report_pdf"].read_bytes().startswith(b"%PDF")
+    assert not list(out.glob(".*partial*"))
