@@ -602,3 +602,25 @@ class LiveSession:
             except Exception:  # closing a half-broken backend must not hide the recording
                 pass
             return path
+
+
+class LazyPose:
+    """Builds the pose backend on the first frame, in the thread that uses it.
+
+    Loading the model takes a moment; doing it when the camera starts keeps the page
+    responsive and ties the backend to the webcam worker thread.
+    """
+
+    def __init__(self, factory) -> None:
+        self._factory = factory
+        self._impl = None
+
+    def process(self, rgb: np.ndarray, t_s: float):
+        if self._impl is None:
+            self._impl = self._factory()
+        return self._impl.process(rgb, t_s)
+
+    def close(self) -> None:
+        if self._impl is not None:
+            self._impl.close()
+            self._impl = None

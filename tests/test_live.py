@@ -285,3 +285,21 @@ def test_session_runs_pose_on_the_unmirrored_frame_and_records(tmp_path):
     path = session.finish()
     assert path is not None and path.stat().st_size > 0 and pose.closed
     assert session.finish() == path  # idempotent
+
+
+def test_lazy_pose_builds_on_first_frame_and_closes():
+    from screening.live import LazyPose
+
+    built = []
+
+    def factory():
+        built.append(FakePose(lambda t: body()))
+        return built[-1]
+
+    lazy = LazyPose(factory)
+    assert built == []
+    lazy.process(np.zeros((4, 4, 3), np.uint8), 0.0)
+    lazy.process(np.zeros((4, 4, 3), np.uint8), 0.1)
+    assert len(built) == 1
+    lazy.close()
+    assert built[0].closed
