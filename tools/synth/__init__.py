@@ -1,0 +1,1 @@
+"""Synthetic single-leg-stance clip generator (developer tool)."""

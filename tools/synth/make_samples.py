@@ -1,0 +1,155 @@
+"""Re-make the sample clips of sample_videos/ (the exact commands used for them).
+
+python -m tools.synth.make_samples [--out sample_videos] [--only NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tools.synth import generate  # noqa: E402
+
+COMMON = [
+    "--width",
+    "540",
+    "--height",
+    "960",
+    "--crf",
+    "22",
+    "--preset",
+    "slow",
+    "--set-name",
+    "sample",
+    "--fill",
+    "0.68",
+    "--cam-distance",
+    "3.2",
+]
+
+SAMPLES = {
+    "negative_left_stance": [
+        "--seed",
+        "101",
+        "--stance",
+        "left",
+        "--drop",
+        "0",
+        "--trunk",
+        "follows",
+        "--body",
+        "male_avg",
+        "--cam-height",
+        "1.0",
+        "--cam-roll",
+        "0.5",
+        "--cam-yaw",
+        "2",
+        "--background",
+        "plain",
+    ],
+    "positive_left_stance": [
+        "--seed",
+        "102",
+        "--stance",
+        "left",
+        "--drop",
+        "8",
+        "--trunk",
+        "follows",
+        "--body",
+        "female_avg",
+        "--cam-height",
+        "1.05",
+        "--cam-roll",
+        "-0.8",
+        "--cam-yaw",
+        "-3",
+        "--background",
+        "gradient",
+    ],
+    "positive_right_stance": [
+        "--seed",
+        "103",
+        "--stance",
+        "right",
+        "--drop",
+        "8",
+        "--trunk",
+        "follows",
+        "--body",
+        "male_muscular",
+        "--cam-height",
+        "0.95",
+        "--cam-roll",
+        "1.0",
+        "--cam-yaw",
+        "3",
+        "--background",
+        "panels",
+    ],
+    "compensated_right_stance": [
+        "--seed",
+        "104",
+        "--stance",
+        "right",
+        "--drop",
+        "6",
+        "--trunk",
+        "lean",
+        "--lean",
+        "8",
+        "--body",
+        "female_tall_slim",
+        "--cam-height",
+        "1.0",
+        "--cam-roll",
+        "-0.5",
+        "--cam-yaw",
+        "-2",
+        "--background",
+        "plain",
+    ],
+    "both_sides": [
+        "--seed",
+        "105",
+        "--both-sides",
+        "--both-first-stance",
+        "right",
+        "--both-drops",
+        "8",
+        "0",
+        "--trunk",
+        "follows",
+        "--body",
+        "male_heavy",
+        "--cam-height",
+        "1.0",
+        "--cam-roll",
+        "0.3",
+        "--cam-yaw",
+        "1",
+        "--background",
+        "gradient",
+    ],
+}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tools.synth.make_samples")
+    ap.add_argument("--out", default="sample_videos")
+    ap.add_argument("--only", nargs="*", choices=sorted(SAMPLES))
+    args = ap.parse_args(argv)
+    for name, extra in SAMPLES.items():
+        if args.only and name not in args.only:
+            continue
+        generate.main(["--out", args.out, "--name", name, *COMMON, *extra])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
