@@ -29,7 +29,7 @@ class Config:
     standard_hold_s: float = 30.0
     min_baseline_s: float = 0.3
     lift_threshold_leg: float = 0.06     # foot raised by this fraction of leg length = lifted
-    hold_plateau_fraction: float = 0.75  # hold = foot at least this fraction of its peak lift
+    hold_plateau_fraction: float = 0.75  # hold = foot at least this fraction of its median lift
     time_to_drop_hysteresis_deg: float = 1.0
     # signal
     lowpass_cutoff_hz: float = 5.0

@@ -4,7 +4,7 @@ two-leg baseline before it (pure functions on a cleaned landmark series).
 The lift signal of a side is how far its ankle is above the other ankle, as a fraction
 of the leg length (hip to ankle), corrected for the small offset seen on two legs (camera
 roll, stance width). A foot counts as lifted above ``lift_threshold_leg``; a lift that
-reaches ``hold_plateau_fraction`` of its peak is a *hold* from the first to the last frame
+reaches ``hold_plateau_fraction`` of its typical (median) height is a *hold* from the first to the last frame
 at that level. The baseline is the two-leg stance just before the lift (or, if the video
 starts on one leg, just after it).
 """
@@ -95,8 +95,10 @@ def detect_holds(series: LandmarkSeries, config: Config) -> list[Hold]:
                                        bridge_s=0.2):
             if np.nanmedian(other[start:stop]) > config.lift_threshold_leg:
                 continue  # both feet up: a jump, not a single-leg stance
-            peak = np.nanpercentile(signal[start:stop], 90)
-            level = max(config.lift_threshold_leg, config.hold_plateau_fraction * peak)
+            # the typical lifted height (median: the hold dominates the run) sets the level;
+            # the foot may sink a little as the pelvis drops, so the peak would be too high
+            typical = np.nanmedian(signal[start:stop])
+            level = max(config.lift_threshold_leg, config.hold_plateau_fraction * typical)
             plateau = np.flatnonzero(np.nan_to_num(signal[start:stop], nan=-np.inf) >= level)
             if plateau.size == 0:
                 continue
