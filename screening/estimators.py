@@ -16,9 +16,13 @@ import numpy as np
 
 from .landmarks import (
     LEFT_ANKLE,
+    LEFT_FOOT,
+    LEFT_HEEL,
     LEFT_HIP,
     LEFT_KNEE,
     RIGHT_ANKLE,
+    RIGHT_FOOT,
+    RIGHT_HEEL,
     RIGHT_HIP,
     RIGHT_KNEE,
     LandmarkSeries,
@@ -213,3 +217,131 @@ class CorrectedEstimator:
 
 
 ESTIMATORS[CorrectedEstimator.name] = CorrectedEstimator()
+
+
+# --- The leg estimator -------------------------------------------------------------------
+#
+# The lifted leg hangs from the swing-side hip joint. When the pelvis drops by d about the
+# stance hip, the swing hip joint goes down by (hip-joint width) x sin(d), and the lifted
+# foot, held in the same flexion, goes down with it, relative to the stance foot on the
+# floor. So the lowering of the lifted foot, in hip widths, is sin(d) whatever the trunk
+# does -- the trunk moves the hip landmarks, not the leg. On the rendered ground truth the
+# true ankle joint follows this to within a few tenths of a degree; MediaPipe's landmarks
+# add noise, and its hip-landmark width is 0.78-0.93 x the hip-joint width.
+#
+# * height(t) = (y stance ankle - y lifted point) / baseline hip width, for the lifted
+#   foot index, ankle and knee landmarks;
+# * ref = the highest height around the end of the lift, within [hold start - 0.3 s,
+#   hold start + 0.6 s]: the leg is often still rising in the first frames of the hold,
+#   so the first frames alone are not the reference;
+# * lowering(t) = asin(ref - height(t)), per point, then the median over the points that
+#   are tracked in that frame (one badly tracked landmark does not move the median);
+# * drop(t) = leg_gain * lowering(t) + hip_gain * hip_line(t) during the hold.
+#
+# leg_gain < 1 because the lifted foot is closer to the camera than the hips (it looks a
+# little bigger) and the MediaPipe hip width differs from the hip-joint width; hip_gain
+# adds what the plain hip line sees, which includes a drop already present at foot-off.
+# No intercept: a level pelvis with the leg held still reads 0 on both parts.
+#
+# Limits: it assumes the lifted leg keeps its posture during the hold; a foot that sags
+# reads as a drop, a foot lifted higher as a rise. A drop already present at foot-off is
+# seen only through the hip-line part (weight hip_gain), which is weak.
+
+LEG_POINTS = ("foot", "ankle", "knee")
+_LEG_LANDMARKS = {"foot": (LEFT_FOOT, RIGHT_FOOT), "heel": (LEFT_HEEL, RIGHT_HEEL),
+                  "ankle": (LEFT_ANKLE, RIGHT_ANKLE), "knee": (LEFT_KNEE, RIGHT_KNEE)}
+
+
+@dataclass(frozen=True)
+class LegCoefficients:
+    """Coefficients of :class:`LegEstimator` (units in the names)."""
+
+    leg_gain: float                    # deg of drop per deg of lifted-leg lowering
+    hip_gain: float                    # deg of drop per deg of plain hip-line drop
+    ref_before_s: float = 0.3          # peak reference window around the hold start
+    ref_after_s: float = 0.6
+    points: tuple[str, ...] = LEG_POINTS
+
+
+# Fitted by ``python -m validation.fit_leg`` on all 23 clips of the rendered dev set
+# (/work/shared/synthetic/dev): least squares through the origin of the true hold-median
+# drop on the hold medians of the two parts. Scores on clips not fitted on come from
+# leave-one-body-out refits (docs/VALIDATION.md).
+LEG_DEV_FIT = LegCoefficients(leg_gain=0.804, hip_gain=0.170)
+
+
+def lifted_leg_heights(series: LandmarkSeries, hold: Hold,
+                       points: tuple[str, ...] = LEG_POINTS) -> dict[str, np.ndarray]:
+    """(N,) height of each lifted-leg point above the stance ankle, in baseline hip widths.
+
+    All NaN without a two-leg baseline or a usable baseline hip width.
+    """
+    n = len(series)
+    nan = {p: np.full(n, np.nan) for p in points}
+    if hold.baseline is None:
+        return nan
+    xy = series.xy_px
+    base = slice(*hold.baseline)
+    widths = np.abs(xy[base, LEFT_HIP, 0] - xy[base, RIGHT_HIP, 0])
+    if not np.any(np.isfinite(widths)):
+        return nan
+    hip_width = float(np.nanmedian(widths))
+    if not hip_width > 0:
+        return nan
+    lifted = 0 if hold.lifted_side == "left" else 1
+    stance_ankle_y = xy[:, (LEFT_ANKLE, RIGHT_ANKLE)[1 - lifted], 1]
+    return {p: (stance_ankle_y - xy[:, _LEG_LANDMARKS[p][lifted], 1]) / hip_width
+            for p in points}
+
+
+def peak_reference(height: np.ndarray, t_s: np.ndarray, hold: Hold, before_s: float,
+                   after_s: float) -> float:
+    """Highest ``height`` within [hold start - before_s, hold start + after_s]; NaN if none."""
+    if len(t_s) == 0 or not 0 <= hold.hold_start < len(t_s):
+        return float("nan")
+    t0 = t_s[hold.hold_start]
+    window = height[(t_s >= t0 - before_s) & (t_s <= t0 + after_s)]
+    window = window[np.isfinite(window)]
+    return float(window.max()) if window.size else float("nan")
+
+
+def lowering_from_peak_deg(series: LandmarkSeries, hold: Hold,
+                           coefficients: LegCoefficients = LEG_DEV_FIT) -> np.ndarray:
+    """(N,) lowering of the lifted leg below its peak reference, asin(ref - height) in
+    degrees, median over the tracked points of each frame (NaN where none is tracked)."""
+    c = coefficients
+    heights = lifted_leg_heights(series, hold, c.points)
+    lowerings = []
+    for height in heights.values():
+        ref = peak_reference(height, series.t_s, hold, c.ref_before_s, c.ref_after_s)
+        lowerings.append(np.degrees(np.arcsin(np.clip(ref - height, -1.0, 1.0))))
+    stacked = np.array(lowerings).reshape(len(lowerings), len(series))
+    out = np.full(len(series), np.nan)
+    tracked = np.isfinite(stacked).any(axis=0)
+    if tracked.any():
+        out[tracked] = np.nanmedian(stacked[:, tracked], axis=0)
+    return out
+
+
+class LegEstimator:
+    """Lowering of the lifted leg from its peak around foot-off, plus a share of the plain
+    hip line (see the comment block above and docs/VALIDATION.md)."""
+
+    name = "leg"
+    description = ("lowering of the lifted leg during the hold (from its highest point at "
+                   "the end of the lift) plus a share of the hip-line angle")
+
+    def __init__(self, coefficients: LegCoefficients = LEG_DEV_FIT) -> None:
+        self.coefficients = coefficients
+
+    def drop_deg(self, series: LandmarkSeries, hold: Hold) -> np.ndarray:
+        c = self.coefficients
+        # outside the hold the leg is moving on purpose: only the plain hip line is given
+        drop = HipLineEstimator().drop_deg(series, hold)
+        sl = slice(hold.hold_start, hold.hold_end)
+        lowering = lowering_from_peak_deg(series, hold, c)
+        drop[sl] = c.leg_gain * lowering[sl] + c.hip_gain * drop[sl]
+        return drop
+
+
+ESTIMATORS[LegEstimator.name] = LegEstimator()
