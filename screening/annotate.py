@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Iterator
 
 import av
 import numpy as np
@@ -35,34 +36,47 @@ def frame_lines(analysis: Analysis, i: int) -> list[str]:
     return lines
 
 
-def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, config: Config) -> None:
-    """Decode ``src`` again, draw the analysis on each frame and encode ``dst`` (H.264)."""
+def _small_frames(src, config: Config, frames) -> Iterator[tuple[float, np.ndarray]]:
+    """Frames at the annotated size: from the FrameStore when complete, else decoded again."""
+    if frames is not None and frames.complete and len(frames):
+        yield from frames.frames()
+        return
+    for t_s, rgb in iter_frames(src, max_long_side_px=config.annotated_long_side_px):
+        yield t_s, rgb
+
+
+def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, config: Config,
+                          *, frames=None) -> None:
+    """Draw the analysis on each frame and encode ``dst`` (H.264)."""
     series = analysis.cleaned
     t_all = series.t_s
+    ts = analysis.timeseries
+    target = scaled_size(series.width_px, series.height_px, config.annotated_long_side_px)
     out = av.open(str(dst), mode="w", options={"movflags": "+faststart"})
     try:
         stream = None
         k = 0
-        for t_s, rgb in iter_frames(src, max_long_side_px=config.max_long_side_px):
+        for t_s, small in _small_frames(src, config, frames):
             if stream is None:
-                w, h = scaled_size(rgb.shape[1], rgb.shape[0], config.annotated_long_side_px)
-                scale = w / rgb.shape[1]
                 rate = Fraction(round(series.fps * 1000), 1000) if np.isfinite(series.fps) \
                     else Fraction(30)
                 stream = out.add_stream("libx264", rate=rate)
-                stream.width, stream.height = w, h
+                stream.width, stream.height = target
                 stream.pix_fmt = "yuv420p"
                 stream.options = {"crf": "23", "preset": "veryfast"}
                 stream.time_base = Fraction(1, 1000)
+            if (small.shape[1], small.shape[0]) != target:
+                small = np.ascontiguousarray(
+                    av.VideoFrame.from_ndarray(small, format="rgb24")
+                    .reformat(width=target[0], height=target[1]).to_ndarray(format="rgb24"))
             # frames match the landmark series one to one (same decoder, same rules)
             while k < len(t_all) - 1 and t_all[k] < t_s - 1e-6:
                 k += 1
-            small = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
-                width=w, height=h).to_ndarray(format="rgb24") if scale != 1 else rgb
+            lifted = bool(ts["lifted_side"][k])
             drawn = draw_pose(small, series.xy_px[k], lines=frame_lines(analysis, k),
-                              drop_deg=analysis.timeseries["pelvic_drop_deg"][k]
-                              if analysis.timeseries["lifted_side"][k] else None,
-                              scale=scale, negative_below_deg=config.negative_below_deg,
+                              drop_deg=ts["pelvic_drop_deg"][k] if lifted else None,
+                              scale=target[0] / series.width_px,
+                              negative_below_deg=config.negative_below_deg,
                               positive_from_deg=config.positive_from_deg)
             frame = av.VideoFrame.from_ndarray(drawn, format="rgb24")
             frame.pts = int(round(t_s * 1000))

@@ -45,7 +45,7 @@ class Config:
     dark_luma: float = 40.0
     # decoding / outputs
     max_long_side_px: int = 1280
-    annotated_long_side_px: int = 960
+    annotated_long_side_px: int = 720
     # estimator (see screening.estimators)
     estimator: str = "hip_line"
     mirrored: bool = False

@@ -4,9 +4,9 @@ two-leg baseline before it (pure functions on a cleaned landmark series).
 The lift signal of a side is how far its ankle is above the other ankle, as a fraction
 of the leg length (hip to ankle), corrected for the small offset seen on two legs (camera
 roll, stance width). A foot counts as lifted above ``lift_threshold_leg``; a lift that
-reaches ``hold_plateau_fraction`` of its typical (median) height is a *hold* from the first to the last frame
-at that level. The baseline is the two-leg stance just before the lift (or, if the video
-starts on one leg, just after it).
+reaches ``hold_plateau_fraction`` of its typical (median) height is a *hold* from the first
+to the last frame at that level. The baseline is the two-leg stance just before the lift
+(or, if the video starts on one leg, just after it).
 """
 
 from __future__ import annotations

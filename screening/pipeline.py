@@ -18,6 +18,7 @@ from pathlib import Path
 from .analysis import Analysis, analyse_landmarks
 from .config import Config
 from .errors import InputError, ScreeningError
+from .framestore import FrameStore
 from .landmarks import LandmarkSeries
 from .pose import PoseBackend, PoseFrame
 from .pose.model import ModelInfo, resolve_model
@@ -85,13 +86,18 @@ class AnalysisResult:
 
 
 def estimate_pose(path: str | Path, backend: PoseBackend, *, max_long_side_px: int | None,
-                  duration_hint_s: float = 0.0, progress: Progress = _no_progress
-                  ) -> LandmarkSeries:
-    """Run the pose backend over every frame; returns the raw landmark series."""
+                  duration_hint_s: float = 0.0, progress: Progress = _no_progress,
+                  frame_sink: Callable[[float, object], None] | None = None) -> LandmarkSeries:
+    """Run the pose backend over every frame; returns the raw landmark series.
+
+    ``frame_sink(t_s, rgb)``, when given, also receives every frame (e.g. a FrameStore).
+    """
     frames: list[PoseFrame] = []
     size = (0, 0)
     for t_s, rgb in iter_frames(path, max_long_side_px=max_long_side_px):
         size = (rgb.shape[1], rgb.shape[0])
+        if frame_sink is not None:
+            frame_sink(t_s, rgb)
         frames.append(backend.process(rgb, t_s))
         if duration_hint_s > 0 and len(frames) % 10 == 0:
             progress(min(t_s / duration_hint_s, 1.0), f"pose {t_s:.1f}/{duration_hint_s:.1f} s")
@@ -110,6 +116,8 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
     """
     progress = progress or _no_progress
     result = AnalysisResult(input=str(path), status="error", config=config)
+    store = FrameStore(config.annotated_long_side_px) if out_dir is not None and annotate \
+        else None
     try:
         result.video = info = probe(path)
         if info.duration_s > config.max_duration_s:
@@ -128,7 +136,8 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
             progress(0.0, "finding the pose")
             series = estimate_pose(path, backend, max_long_side_px=config.max_long_side_px,
                                    duration_hint_s=info.duration_s,
-                                   progress=lambda f, m: progress(0.85 * f, m))
+                                   progress=lambda f, m: progress(0.85 * f, m),
+                                   frame_sink=store.add if store is not None else None)
         finally:
             if own_backend:
                 backend.close()
@@ -148,9 +157,13 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
             "Please report this with the video if you can; details are in the log.",
             code="internal_error")
         result.error.details = traceback.format_exc()
-    if out_dir is not None:
-        from .report import write_outputs
-        progress(0.9, "writing outputs")
-        write_outputs(result, Path(out_dir), annotate=annotate)
+    try:
+        if out_dir is not None:
+            from .report import write_outputs
+            progress(0.9, "writing outputs")
+            write_outputs(result, Path(out_dir), annotate=annotate, frames=store)
+    finally:
+        if store is not None:
+            store.close()
     progress(1.0, "done")
     return result

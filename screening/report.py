@@ -53,8 +53,11 @@ def _csv_cell(value):
     return value
 
 
-def write_outputs(result, out_dir: Path, *, annotate: bool = True) -> None:
-    """Write everything for ``result`` into ``out_dir`` (replacing it) atomically."""
+def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None) -> None:
+    """Write everything for ``result`` into ``out_dir`` (replacing it) atomically.
+
+    ``frames``: a complete FrameStore of the video for the annotated video (else the
+    source is decoded again)."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
@@ -67,7 +70,7 @@ def write_outputs(result, out_dir: Path, *, annotate: bool = True) -> None:
             if annotate:
                 from .annotate import write_annotated_video
                 write_annotated_video(result.input, stage / ANNOTATED_MP4, result.analysis,
-                                      result.config)
+                                      result.config, frames=frames)
                 files["annotated_video"] = ANNOTATED_MP4
         if result.landmarks is not None and len(result.landmarks):
             result.landmarks.save_npz(stage / LANDMARKS_NPZ)

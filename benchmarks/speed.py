@@ -1,0 +1,113 @@
+"""Speed benchmark: prints JSON (run by hand; numbers of the last run are in docs/BENCHMARK.md).
+
+Measures, on the same 1080p30 clip:
+* ``bare``: decode + pose only (the floor any analysis pays);
+* ``full``: ``analyze_video`` with every output, the annotated H.264 video included;
+and reports frames per second, their ratio, and seconds of analysis per second of video.
+
+    python benchmarks/speed.py [--clip FILE] [--seconds 10]
+
+Without ``--clip`` it makes a 1080x1920 30 fps clip from a sample video (upscaled).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from screening import Config, analyze_video  # noqa: E402
+from screening.pipeline import estimate_pose, versions  # noqa: E402
+from screening.pose.mediapipe_backend import MediaPipePose  # noqa: E402
+from screening.pose.model import resolve_model  # noqa: E402
+from screening.video import probe  # noqa: E402
+
+
+def make_1080p30(src: Path, dst: Path, seconds: float) -> Path:
+    """Upscale ``src`` to 1080x1920 (portrait) at 30 fps, repeating frames as needed."""
+    with av.open(str(src)) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+        rate = float(c.streams.video[0].average_rate or 30)
+    out = av.open(str(dst), "w")
+    stream = out.add_stream("libx264", rate=30)
+    stream.width, stream.height, stream.pix_fmt = 1080, 1920, "yuv420p"
+    stream.options = {"crf": "20", "preset": "veryfast"}
+    n = int(seconds * 30)
+    for i in range(n):
+        rgb = frames[min(int(i / 30 * rate), len(frames) - 1)]
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(width=1080, height=1920)
+        frame.pts, frame.time_base = i, Fraction(1, 30)
+        for p in stream.encode(frame):
+            out.mux(p)
+    for p in stream.encode():
+        out.mux(p)
+    out.close()
+    return dst
+
+
+def default_source() -> Path:
+    for candidate in sorted((ROOT / "sample_videos").glob("*.mp4")):
+        return candidate
+    shared = ROOT.parent / "shared" / "synthetic" / "dev" / "D05.mp4"
+    if shared.is_file():
+        return shared
+    raise SystemExit("no source clip: pass --clip FILE")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clip", type=Path, help="video to measure (default: a 1080p30 "
+                        "clip made from a sample video)")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="length of the generated clip (default: %(default)s)")
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each; best is kept")
+    args = parser.parse_args()
+    model = resolve_model()
+    config = Config()
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = args.clip or make_1080p30(default_source(), Path(tmp) / "clip_1080p30.mp4",
+                                         args.seconds)
+        info = probe(clip)
+        bare, full = [], []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            with MediaPipePose(model) as backend:
+                series = estimate_pose(clip, backend, max_long_side_px=config.max_long_side_px)
+            bare.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            result = analyze_video(clip, config=config, model=model,
+                                   out_dir=Path(tmp) / "out")
+            full.append(time.perf_counter() - t0)
+            assert result.ok, result.error
+        n = len(series)
+        doc = {
+            "clip": {"width_px": info.width_px, "height_px": info.height_px,
+                     "fps": round(series.fps, 2), "frames": n,
+                     "duration_s": round(info.duration_s, 2)},
+            "bare_decode_pose": {"seconds": round(min(bare), 3), "fps": round(n / min(bare), 1)},
+            "full_analyze": {"seconds": round(min(full), 3), "fps": round(n / min(full), 1)},
+            "full_over_bare": round(min(full) / min(bare), 3),
+            "analysis_s_per_video_s": round(min(full) / info.duration_s, 3),
+            "goals": {"full_over_bare_max": 1.25, "analysis_s_per_video_s_max": 1.0},
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                        "mediapipe": versions().get("mediapipe"),
+                        "load_avg_1min": round(os.getloadavg()[0], 2)},
+        }
+    print(json.dumps(doc, indent=2))
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()
