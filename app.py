@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import math
 import os
 import shutil
@@ -37,7 +38,8 @@ import streamlit as st
 
 from screening import Config, analyze_video, content
 from screening.batch import run_batch, summary_rows
-from screening.live import LazyPose, LiveSession, LiveTimings
+from screening.live import LazyPose, LiveSession, LiveTimings, annotate_recording
+from screening.report import write_outputs
 from screening.report_html import (
     CLASS_WORDS,
     NOISE_NOTE,
@@ -52,6 +54,7 @@ from screening.report_html import (
 )
 from screening.video import VIDEO_EXTENSIONS
 
+LOG = logging.getLogger("pelvic_screen.app")
 APP_TITLE = "Pelvic drop screening"
 PAGES = ("Webcam self-test", "Analyse a video", "Batch", "History", "Learn")
 PAGE_SLUGS = {"webcam": 0, "upload": 1, "batch": 2, "history": 3, "learn": 4}
@@ -222,13 +225,42 @@ def analyse_file(path: str | Path, out_dir: Path, *, source: str, label: str = "
                  config: Config = Config()) -> ResultBundle:
     """Analyse one video with :func:`screening.analyze_video` into ``out_dir``, add the
     printable report, record it in the history (if ``history``) and load it for display."""
-    result = analyze_video(path, config=config, out_dir=out_dir, progress=progress)
-    return finish_output(out_dir, result.to_dict(), source=source, label=label,
-                         history=history)
+    progress = progress or (lambda fraction, message: None)
+    result = analyze_video(path, config=config, progress=progress)
+    progress(0.9, "writing the outputs")
+    problems = write_result_outputs(result, out_dir)
+    bundle = finish_output(out_dir, result.to_dict(), source=source, label=label,
+                           history=history)
+    bundle.doc["app_problems"] = problems + bundle.doc.get("app_problems", [])
+    return bundle
+
+
+def write_result_outputs(result, out_dir: Path) -> list[str]:
+    """The library's own writer; if the annotated video fails, the rest is written without
+    it (the result does not depend on it). Returns what could not be written."""
+    try:
+        write_outputs(result, out_dir, annotate=True)
+        return []
+    except Exception as exc:
+        # the library's writer needs near-regular frame times; webcam recordings jitter
+        LOG.warning("annotated video failed for %s (%s: %s); drawing it frame by frame",
+                    result.input, type(exc).__name__, exc)
+        write_outputs(result, out_dir, annotate=False)
+    if result.analysis is None:
+        return []
+    try:
+        annotate_recording(result.input, out_dir / "annotated.mp4", result.analysis,
+                           result.config)
+        return []
+    except Exception as exc:
+        LOG.warning("annotated video fallback failed: %s: %s", type(exc).__name__, exc)
+        return [f"The annotated video could not be made ({type(exc).__name__}); the result "
+                "and the other files are complete."]
 
 
 def finish_output(out_dir: Path, doc: dict, *, source: str, label: str,
                   history: Path | None) -> ResultBundle:
+    """Add the printable report and the history entry to a written result folder."""
     problems = []
     if doc.get("status") == "ok":
         try:
@@ -307,7 +339,9 @@ def show_bundle(bundle: ResultBundle, *, key: str, show_learn: bool = True) -> N
                            help="Positive: the lifted-leg side of the pelvis is lower than "
                                 "when standing on both legs.")
             cols[1].metric("Middle half of the hold",
-                           f"{_num(drop.get('p25'))} to {_num(drop.get('p75'))} deg")
+                           f"{_num(drop.get('p25'))} to {_num(drop.get('p75'))}°",
+                           help="25th to 75th percentile of the drop over the hold, in "
+                                "degrees.")
             cols[2].metric("Time to drop", "not reached" if test.get("time_to_drop_s") is None
                            else f"{test['time_to_drop_s']:.1f} s")
             cols[3].metric("Hold", f"{test['hold_duration_s']:.1f} s")
@@ -390,7 +424,7 @@ def _num(value) -> str:
 
 
 def _deg(value) -> str:
-    return "n/a" if value is None else f"{_num(value)} deg"
+    return "n/a" if value is None else f"{_num(value)}°"
 
 
 # ---------------------------------------------------------------------------------------
@@ -588,11 +622,14 @@ def page_webcam(settings: Settings) -> None:
         t_s = float(frame.time) if frame.time is not None else time.monotonic()
         return av.VideoFrame.from_ndarray(live.process(rgb, t_s), format="rgb24")
 
-    ctx = webrtc_streamer(key="pelvic-live", mode=WebRtcMode.SENDRECV,
-                          rtc_configuration={"iceServers": settings.ice_servers},
-                          media_stream_constraints={"video": True, "audio": False},
-                          video_frame_callback=callback, async_processing=True)
-    status_box = st.empty()
+    camera_col, status_col = st.columns([3, 2])
+    with camera_col:
+        ctx = webrtc_streamer(key="pelvic-live", mode=WebRtcMode.SENDRECV,
+                              rtc_configuration={"iceServers": settings.ice_servers},
+                              media_stream_constraints={"video": True, "audio": False},
+                              video_frame_callback=callback, async_processing=True)
+    with status_col:
+        status_box = st.empty()
     if ctx.state.playing and st.session_state.get("live_result") is None:
         while ctx.state.playing:
             status = live.status()
@@ -673,16 +710,22 @@ def main() -> None:
     page = st.sidebar.radio("Page", PAGES, index=start, key="page")
     st.sidebar.caption(content.markdown("privacy"))
     st.sidebar.caption("Screening and education, not a diagnosis.")
-    if page == PAGES[0]:
-        page_webcam(settings)
-    elif page == PAGES[1]:
-        page_upload(settings)
-    elif page == PAGES[2]:
-        page_batch(settings)
-    elif page == PAGES[3]:
-        page_history(settings)
-    else:
-        page_learn()
+    try:
+        if page == PAGES[0]:
+            page_webcam(settings)
+        elif page == PAGES[1]:
+            page_upload(settings)
+        elif page == PAGES[2]:
+            page_batch(settings)
+        elif page == PAGES[3]:
+            page_history(settings)
+        else:
+            page_learn()
+    except Exception as exc:  # a bug in the app: a message, never a traceback
+        LOG.exception("unexpected error on page %s", page)
+        st.error(f"Something went wrong on this page ({type(exc).__name__}: {exc}).")
+        st.info("**How to fix it:** reload the page and try again. If it happens again, "
+                "please report it together with the server log.")
 
 
 if __name__ == "__main__":

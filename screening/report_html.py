@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+DEFAULT_FILES = {"annotated_video": "annotated.mp4", "timeseries": "timeseries.csv",
+                 "landmarks": "landmarks.npz", "result": "result.json"}
 REPORT_HTML = "report.html"
 REPORT_PDF = "report.pdf"
 NOISE_NOTE = ("Camera measurements of pelvic drop differ by about 3-4 deg between repeats "
@@ -65,9 +67,10 @@ class ResultBundle:
         return Path(str(self.doc.get("input") or "video")).name
 
     def file(self, key: str) -> Path | None:
-        """An output file by its key in ``doc["outputs"]`` (``annotated_video``, ...)."""
-        value = (self.doc.get("outputs") or {}).get(key)
-        if value and Path(value).is_file():
+        """An output file by its key in ``doc["outputs"]`` (``annotated_video``, ...), or by
+        its usual name in the folder."""
+        value = (self.doc.get("outputs") or {}).get(key) or DEFAULT_FILES.get(key)
+        if value and Path(value).is_absolute() and Path(value).is_file():
             return Path(value)
         if value and self.out_dir is not None and (self.out_dir / Path(value).name).is_file():
             return self.out_dir / Path(value).name

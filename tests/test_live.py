@@ -153,7 +153,7 @@ def test_full_protocol_left_then_right_with_live_drop():
     lifted_left = obs(lift="left", hip_tilt_deg=-4)
     t, st = run(p, t, 0.5, lambda t: lifted_left)
     assert st[-1].stage == "hold" and st[-1].side == "left"
-    assert "RIGHT leg" in st[-1].prompt  # standing on the right leg
+    assert "LEFT foot up" in st[-1].prompt and "s left" in st[-1].prompt
     hold_start = t - 0.2
     t, st = run(p, t, 2.0, lambda t: lifted_left)
     assert st[-1].drop_deg == pytest.approx(4.0, abs=0.2)
