@@ -109,7 +109,7 @@ def _cmd_model(args) -> int:
         print(json.dumps(info.to_dict(), indent=2))
     else:
         print(f"path:    {info.path}\nsha256:  {info.sha256}\nsource:  {info.source}\n"
-              f"variant: {info.variant}")
+              f"variant: {info.variant}\nversion: {info.version}")
     return 0
 
 

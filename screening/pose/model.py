@@ -40,6 +40,7 @@ BUNDLE_SOURCE = (
     "MediaPipe pose landmarker (full), tflite files from the PyPI wheel mediapipe==0.10.21 "
     "(Apache-2.0), TFLite metadata added by pelvic-screen"
 )
+BUNDLE_VERSION = "pose_landmark_full from mediapipe 0.10.21"
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -49,6 +50,7 @@ class ModelInfo:
     sha256: str
     source: str
     variant: str  # "full", or "user" for a user-supplied file
+    version: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -94,21 +96,21 @@ def resolve_model(path: str | os.PathLike | None = None, sha256: str | None = No
             raise ModelError(f"Model file {p} has sha256 {digest}, expected {sha256}.",
                              "The file is corrupt or not the one you meant; download it again.")
         return ModelInfo(path=str(p.resolve()), sha256=digest,
-                         source=f"user-supplied file {p.name}", variant="user")
+                         source=f"user-supplied file {p.name}", variant="user",
+                         version="unknown (user file)")
 
     bundle = default_bundle_path()
     if bundle.is_file():
         digest = sha256_of(bundle)
         if digest == BUNDLE_SHA256:
-            return ModelInfo(str(bundle), digest, BUNDLE_SOURCE, "full")
+            return ModelInfo(str(bundle), digest, BUNDLE_SOURCE, "full", BUNDLE_VERSION)
         if not install:
             raise ModelError(f"The pose model at {bundle} is corrupt (sha256 {digest}).",
                              "Run `pelvic-screen model --install` to rebuild it.")
     elif not install:
         raise ModelError(f"The pose model is not installed (looked for {bundle}).",
                          "Run `pelvic-screen model --install` once (needs access to PyPI).")
-    install_default_model()
-    return ModelInfo(str(bundle), BUNDLE_SHA256, BUNDLE_SOURCE, "full")
+    return install_default_model()
 
 
 def _download_wheel(dest: Path) -> Path:
@@ -189,4 +191,4 @@ def install_default_model(from_wheel: str | os.PathLike | None = None) -> ModelI
         bundle.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(staged, bundle.with_suffix(".partial"))
         os.replace(bundle.with_suffix(".partial"), bundle)
-    return ModelInfo(str(bundle), BUNDLE_SHA256, BUNDLE_SOURCE, "full")
+    return ModelInfo(str(bundle), BUNDLE_SHA256, BUNDLE_SOURCE, "full", BUNDLE_VERSION)
