@@ -1,0 +1,240 @@
+"""The Streamlit app through ``streamlit.testing.v1.AppTest``, and its plain helpers."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CLIP = SHARED / "synthetic" / "dev" / "C01.mp4"
+
+needs_clip = pytest.mark.skipif(not CLIP.exists(), reason=f"needs the shared dev clips ({CLIP})")
+
+
+def load_app_module():
+    spec = importlib.util.spec_from_file_location("pelvic_screen_app", APP)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module   # dataclasses look their module up there
+    spec.loader.exec_module(module)  # main() only runs under Streamlit (__main__)
+    return module
+
+
+@pytest.fixture(scope="module")
+def app_module():
+    return load_app_module()
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    d = tmp_path / "data"
+    monkeypatch.setenv("PELVIC_SCREEN_DATA_DIR", str(d))
+    for name in ("PELVIC_SCREEN_MAX_UPLOAD_MB", "PELVIC_SCREEN_ICE_SERVERS",
+                 "PELVIC_SCREEN_LIVE_TIMINGS", "PELVIC_SCREEN_ICE_LOOPBACK"):
+        monkeypatch.delenv(name, raising=False)
+    return d
+
+
+@pytest.fixture(scope="module")
+def model():
+    from screening.errors import ModelError
+    from screening.pose.model import resolve_model
+
+    try:
+        return resolve_model()
+    except ModelError as exc:
+        pytest.skip(f"pose model not installed ({exc.message})")
+
+
+def app_on(page: str, timeout: float = 180) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.query_params["page"] = page
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning]
+    parts += [c.value for c in at.caption] + [s.value for s in at.success]
+    # markdown emphasis and line breaks do not matter for what a reader sees
+    return " ".join(" ".join(str(p) for p in parts).replace("*", "").split())
+
+
+# -- pages without the model -------------------------------------------------------------
+
+def test_learn_page_has_the_story_the_exercises_and_the_note(data_dir):
+    at = app_on("learn")
+    body = texts(at)
+    assert "gluteus medius" in body
+    assert "positive right Trendelenburg" in body
+    assert "Clamshell with a mini loop band" in [e.label for e in at.expander]
+    assert "Glute bridge with a band" in [e.label for e in at.expander]
+    assert "iliopsoas stretch" in body.lower() and "nordic" in body.lower()
+    assert "not a diagnosis" in body
+
+
+def test_every_page_says_that_videos_stay_on_this_machine(data_dir):
+    at = app_on("history")
+    assert "never leave this machine" in texts(at)
+    assert "No results yet" in texts(at)
+
+
+def test_upload_of_something_that_is_not_a_video_shows_the_error_and_the_fix(data_dir):
+    at = app_on("upload")
+    at.file_uploader(key="upload_file").set_value(("notes.mp4", b"this is not a video" * 10,
+                                                   "video/mp4"))
+    at.run()
+    assert not at.exception
+    assert at.error, "an error message is expected"
+    assert "notes.mp4" in at.error[0].value
+    assert any("How to fix it" in i.value for i in at.info)
+    assert "Traceback" not in texts(at)
+    assert not (data_dir / "history.json").exists()   # failures are not progress
+
+
+def test_upload_over_the_size_limit_is_refused_with_a_clear_message(data_dir, monkeypatch):
+    monkeypatch.setenv("PELVIC_SCREEN_MAX_UPLOAD_MB", "1")
+    at = app_on("upload")
+    at.file_uploader(key="upload_file").set_value(("big.mp4", b"\0" * 1_500_000, "video/mp4"))
+    at.run()
+    assert not at.exception
+    assert any("the limit is 1 MB" in e.value for e in at.error)
+    assert not at.metric                                   # nothing was analysed
+
+
+def test_bad_settings_are_reported_not_raised(data_dir, monkeypatch):
+    monkeypatch.setenv("PELVIC_SCREEN_ICE_SERVERS", "{not json")
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "PELVIC_SCREEN_ICE_SERVERS" in at.error[0].value
+
+
+# -- flows with the model ---------------------------------------------------------------
+
+@pytest.mark.model
+@pytest.mark.shared
+@needs_clip
+def test_upload_flow_shows_result_chart_video_and_downloads(data_dir, model):
+    at = app_on("upload")
+    at.text_input(key="upload_label").set_value("Runner <A>")
+    at.run()
+    at.file_uploader(key="upload_file").set_value(("C01.mp4", CLIP.read_bytes(), "video/mp4"))
+    at.run()
+    assert not at.exception, at.exception
+    body = texts(at)
+    assert "Standing on the LEFT leg" in body
+    labels = [m.label for m in at.metric]
+    assert {"Pelvic drop (median)", "Middle half of the hold", "Time to drop",
+            "Hold"} <= set(labels)
+    assert "Pelvic drop and trunk lean over time" in body
+    assert "3-4 deg" in body                                   # measurement noise stated
+    bundle = at.session_state["upload_result"]
+    assert bundle.ok and bundle.file("annotated_video") is not None
+    out = bundle.out_dir
+    for name in ("result.json", "timeseries.csv", "report.html", "report.pdf"):
+        assert (out / name).is_file(), name
+    assert "Runner &lt;A&gt;" in (out / "report.html").read_text()
+    assert not any(p.suffix == ".mp4" and p.name == "C01.mp4" for p in out.parent.iterdir())
+    history = json.loads((data_dir / "history.json").read_text())
+    assert len(history["entries"]) == 1
+    entry = history["entries"][0]
+    assert entry["source"] == "upload" and entry["label"] == "Runner <A>"
+    assert entry["tests"][0]["stance_side"] == "left"
+    # the history page now shows the trend and the table
+    hist = app_on("history")
+    assert "No results yet" not in texts(hist)
+    assert hist.dataframe
+
+
+@pytest.mark.model
+@pytest.mark.shared
+@needs_clip
+def test_batch_flow_isolates_a_broken_file_and_zips_everything(data_dir, model):
+    at = app_on("batch")
+    at.file_uploader(key="batch_files").set_value([
+        ("C01.mp4", CLIP.read_bytes(), "video/mp4"),
+        ("broken.mp4", b"\x00\x01 not a video", "video/mp4"),
+    ])
+    at.run()
+    at.button(key="batch_run").click()
+    at.run()
+    assert not at.exception, at.exception
+    result = at.session_state["batch_result"]
+    rows = result["rows"]
+    statuses = {Path(r["input"]).name: r["status"] for r in rows}
+    assert statuses == {"C01.mp4": "ok", "broken.mp4": "error"}
+    assert at.dataframe
+    assert any("broken.mp4" in e.value for e in at.error)
+    with zipfile.ZipFile(io.BytesIO(result["zip"])) as z:
+        names = set(z.namelist())
+    assert "summary.csv" in names
+    assert {"C01/result.json", "C01/timeseries.csv", "C01/report.html", "C01/report.pdf",
+            "broken/result.json"} <= names
+    assert not any(n.startswith("inputs/") or "/." in n for n in names)
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+def test_settings_defaults_and_overrides(app_module, tmp_path):
+    s = app_module.settings_from_env({})
+    assert s.ice_servers == [] and s.max_upload_mb == 200 and s.timings.hold_s == 30
+    assert s.data_dir.name == "pelvic-screen" and not s.ice_loopback
+    s = app_module.settings_from_env({
+        "PELVIC_SCREEN_ICE_SERVERS": '[{"urls": ["turn:turn.example.org:3478"], '
+                                     '"username": "u", "credential": "c"}]',
+        "PELVIC_SCREEN_LIVE_TIMINGS": "hold=20", "PELVIC_SCREEN_DATA_DIR": str(tmp_path),
+        "PELVIC_SCREEN_ICE_LOOPBACK": "1"}, timings_param="countdown=1")
+    assert s.ice_servers[0]["urls"] == ["turn:turn.example.org:3478"]
+    assert (s.timings.hold_s, s.timings.countdown_s) == (20, 1)
+    assert s.data_dir == tmp_path and s.ice_loopback
+    with pytest.raises(ValueError, match="JSON list"):
+        app_module.settings_from_env({"PELVIC_SCREEN_ICE_SERVERS": '{"urls": "x"}'})
+    with pytest.raises(ValueError, match="timings"):
+        app_module.settings_from_env({"PELVIC_SCREEN_LIVE_TIMINGS": "hold=-1"})
+
+
+def test_history_appends_atomically_and_keeps_an_unreadable_file(app_module, tmp_path):
+    path = tmp_path / "h" / "history.json"
+    doc = {"input": "/x/run.mp4", "tests": [{
+        "stance_side": "right", "classification": "positive",
+        "pelvic_drop_deg": {"median": 5.0, "p25": 4.0, "p75": 6.0, "peak": 7.0},
+        "trunk_lean_deg": {"median": 1.0}, "compensated": False, "time_to_drop_s": 3.0,
+        "hold_duration_s": 30.0}]}
+    app_module.append_history(path, app_module.history_entry(doc, source="upload"))
+    app_module.append_history(path, app_module.history_entry(doc, source="webcam"))
+    entries, problem = app_module.load_history(path)
+    assert problem is None and [e["source"] for e in entries] == ["upload", "webcam"]
+    assert entries[0]["tests"][0]["drop_median_deg"] == 5.0 and entries[0]["video"] == "run.mp4"
+    assert not list(path.parent.glob(".*partial"))
+    path.write_text("{ half written")
+    entries, problem = app_module.load_history(path)
+    assert entries == [] and "could not be read" in problem
+    kept = list(path.parent.glob("history.json.unreadable-*"))
+    assert len(kept) == 1 and kept[0].read_text() == "{ half written"
+    fig = app_module.trend_figure([app_module.history_entry(doc, source="upload")])
+    assert fig.axes[0].get_ylabel() == "pelvic drop (deg)"
+
+
+def test_zip_and_names(app_module, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "result.json").write_text("{}")
+    (tmp_path / ".a.partial-1").mkdir()
+    (tmp_path / ".a.partial-1" / "x").write_text("x")
+    with zipfile.ZipFile(io.BytesIO(app_module.zip_folder(tmp_path))) as z:
+        assert z.namelist() == ["a/result.json"]
+    assert app_module.safe_name("../../etc/passwd") == "passwd"
+    assert app_module.safe_name("my run (1).MOV") == "my_run__1_.MOV"
+    assert app_module.safe_name("...") == "video.mp4"
