@@ -27,7 +27,7 @@ from .landmarks import (
 )
 from .metrics import HoldMetrics, summarise_hold, trunk_lean_deg
 from .phases import Hold, detect_holds, frontal_ratio, lift_signals
-from .signal import clean_series
+from .signal import clean_series, fix_side_swaps
 
 KEY_POINTS = (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE,
               LEFT_ANKLE, RIGHT_ANKLE)
@@ -152,7 +152,9 @@ def analyse_landmarks(series: LandmarkSeries, config: Config) -> Analysis:
     """Checks, cleaning, phases, measurement and decision. Raises RecordingError."""
     if config.mirrored:
         series = series.swap_sides()
+    series, n_swapped = fix_side_swaps(series)
     quality = check_recording(series, config)
+    quality["side_swaps_fixed"] = n_swapped
     cleaned = clean_series(series, min_visibility=config.min_visibility,
                            max_gap_s=config.max_gap_fill_s, cutoff_hz=config.lowpass_cutoff_hz)
     holds = detect_holds(cleaned, config)

@@ -44,3 +44,40 @@ def test_lowpass_clips_cutoff_to_nyquist():
 def test_lowpass_short_input_unchanged(n):
     x = np.arange(n, dtype=float)
     np.testing.assert_array_equal(lowpass(x, np.arange(n) / 30.0, 5.0), x)
+
+
+def _series_from(xy):
+    from screening.landmarks import LandmarkSeries
+
+    n = len(xy)
+    return LandmarkSeries(t_s=np.arange(n) / 30.0, xy_px=xy, visibility=np.ones((n, 33)),
+                          presence=np.ones((n, 33)), world_xyz_m=np.zeros((n, 33, 3)),
+                          n_people=np.ones(n, int), luma_mean=np.full(n, 100.0),
+                          width_px=540, height_px=960)
+
+
+def test_fix_side_swaps_restores_swapped_frames():
+    from fakes import single_leg_series
+
+    from screening.landmarks import LEFT_HIP, swap_index
+    from screening.signal import fix_side_swaps
+
+    series, _ = single_leg_series(duration_s=2.0)
+    xy = series.xy_px.copy()
+    xy[[5, 6, 20]] = xy[[5, 6, 20]][:, swap_index()]
+    fixed, n = fix_side_swaps(_series_from(xy))
+    assert n == 3
+    np.testing.assert_allclose(fixed.xy_px[:, LEFT_HIP], series.xy_px[:, LEFT_HIP])
+    unchanged, n = fix_side_swaps(series)
+    assert n == 0 and unchanged is series
+
+
+def test_implausible_jumps_flags_a_glitch_not_a_movement():
+    from screening.signal import implausible_jumps
+
+    t = np.arange(60) / 30.0
+    xy = np.zeros((60, 1, 2))
+    xy[:, 0, 0] = np.linspace(0, 100, 60)  # steady movement: 50 px/s with scale 100 px
+    xy[30, 0, 1] = 60.0                      # one-frame glitch of 0.6 x scale
+    flags = implausible_jumps(xy, t, scale_px=100.0)
+    assert flags[:, 0].tolist() == [i == 30 for i in range(60)]
