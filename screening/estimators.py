@@ -230,12 +230,14 @@ ESTIMATORS[CorrectedEstimator.name] = CorrectedEstimator()
 # add noise, and its hip-landmark width is 0.78-0.93 x the hip-joint width.
 #
 # * height(t) = (y stance ankle - y lifted point) / baseline hip width, for the lifted
-#   foot index, ankle and knee landmarks;
+#   foot index and ankle landmarks (the knee and heel were tried: the knee is noisier,
+#   the heel is often hidden behind the flexed lifted foot);
 # * ref = the highest height around the end of the lift, within [hold start - 0.3 s,
 #   hold start + 0.6 s]: the leg is often still rising in the first frames of the hold,
 #   so the first frames alone are not the reference;
-# * lowering(t) = asin(ref - height(t)), per point, then the median over the points that
-#   are tracked in that frame (one badly tracked landmark does not move the median);
+# * lowering(t) = asin(ref - height(t)), per point, then the mean of the points that
+#   are tracked in that frame: two landmarks on the same foot halve the landmark noise
+#   that a single one carries, and one is left when the other is not tracked;
 # * drop(t) = leg_gain * lowering(t) + hip_gain * hip_line(t) during the hold.
 #
 # leg_gain < 1 because the lifted foot is closer to the camera than the hips (it looks a
@@ -247,7 +249,7 @@ ESTIMATORS[CorrectedEstimator.name] = CorrectedEstimator()
 # reads as a drop, a foot lifted higher as a rise. A drop already present at foot-off is
 # seen only through the hip-line part (weight hip_gain), which is weak.
 
-LEG_POINTS = ("foot", "ankle", "knee")
+LEG_POINTS = ("foot", "ankle")
 _LEG_LANDMARKS = {"foot": (LEFT_FOOT, RIGHT_FOOT), "heel": (LEFT_HEEL, RIGHT_HEEL),
                   "ankle": (LEFT_ANKLE, RIGHT_ANKLE), "knee": (LEFT_KNEE, RIGHT_KNEE)}
 
@@ -267,7 +269,7 @@ class LegCoefficients:
 # (/work/shared/synthetic/dev): least squares through the origin of the true hold-median
 # drop on the hold medians of the two parts. Scores on clips not fitted on come from
 # leave-one-body-out refits (docs/VALIDATION.md).
-LEG_DEV_FIT = LegCoefficients(leg_gain=0.804, hip_gain=0.170)
+LEG_DEV_FIT = LegCoefficients(leg_gain=0.777, hip_gain=0.184)
 
 
 def lifted_leg_heights(series: LandmarkSeries, hold: Hold,
@@ -308,7 +310,7 @@ def peak_reference(height: np.ndarray, t_s: np.ndarray, hold: Hold, before_s: fl
 def lowering_from_peak_deg(series: LandmarkSeries, hold: Hold,
                            coefficients: LegCoefficients = LEG_DEV_FIT) -> np.ndarray:
     """(N,) lowering of the lifted leg below its peak reference, asin(ref - height) in
-    degrees, median over the tracked points of each frame (NaN where none is tracked)."""
+    degrees, averaged over the tracked points of each frame (NaN where none is tracked)."""
     c = coefficients
     heights = lifted_leg_heights(series, hold, c.points)
     lowerings = []
@@ -319,7 +321,7 @@ def lowering_from_peak_deg(series: LandmarkSeries, hold: Hold,
     out = np.full(len(series), np.nan)
     tracked = np.isfinite(stacked).any(axis=0)
     if tracked.any():
-        out[tracked] = np.nanmedian(stacked[:, tracked], axis=0)
+        out[tracked] = np.nanmean(stacked[:, tracked], axis=0)
     return out
 
 
