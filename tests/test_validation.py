@@ -68,3 +68,18 @@ def test_load_truth_reads_hold_and_true_drop(tmp_path):
     assert t.hold_start_s == pytest.approx(10 / 15)
     f = t.factors()
     assert f["camera_roll"] == "|roll| 2-3 deg" and f["camera_height"] == "height 0.9-1.1 m"
+
+
+def test_leg_fit_recovers_gains_through_the_origin():
+    from screening.estimators import LEG_DEV_FIT
+    from validation.fit_leg import fit
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for _ in range(20):
+        x = np.array([rng.uniform(-2, 12), rng.uniform(-8, 4)])
+        rows.append((x, float(0.8 * x[0] + 0.2 * x[1])))
+    coef = fit(rows, LEG_DEV_FIT)
+    assert coef.leg_gain == pytest.approx(0.8)
+    assert coef.hip_gain == pytest.approx(0.2)
+    assert coef.points == LEG_DEV_FIT.points
