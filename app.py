@@ -345,11 +345,12 @@ def show_bundle(bundle: ResultBundle, *, key: str, show_learn: bool = True) -> N
             cols[2].metric("Time to drop", "not reached" if test.get("time_to_drop_s") is None
                            else f"{test['time_to_drop_s']:.1f} s")
             cols[3].metric("Hold", f"{test['hold_duration_s']:.1f} s")
-        st.write(test.get("summary", ""))
         weak = weak_side_text(test)
-        if weak:
+        if weak:  # names the side as clinicians do and explains it
             any_weak = True
             st.markdown(f"**{weak}**")
+        else:
+            st.write(test.get("summary", ""))
         with st.expander("Details and numbers", expanded=False):
             for line in result_lines(test, thresholds):
                 st.markdown(f"- {line}")

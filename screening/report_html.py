@@ -158,19 +158,20 @@ def weak_side_text(test: dict) -> str:
         return ""
     lifted = test["lifted_side"]
     label = test.get("clinical_label") or f"{test['classification']} {side} Trendelenburg"
-    muscles = (f"the muscles on the side of your {side} hip that keep your pelvis level when "
-               f"you stand on that leg (the hip abductors, mainly gluteus medius)")
+    label = f"{label[0].upper()}{label[1:]}"
+    muscles = (f"the hip abductors at the side of your {side} hip (mainly gluteus medius), "
+               "which keep the pelvis level when you stand on that leg")
     if test["classification"] == "positive":
-        what = (f"{muscles[0].upper()}{muscles[1:]} did not hold it: the {lifted} side of your "
-                "pelvis, over the lifted leg, sagged.")
+        what = (f"standing on your {side} leg, the {lifted} side of your pelvis sagged: "
+                f"{muscles}, did not hold it.")
     elif test["classification"] == "borderline":
-        what = (f"{muscles[0].upper()}{muscles[1:]} may be weak: the {lifted} side of your "
-                "pelvis sagged a little, within measurement noise. Repeat the test to be sure.")
+        what = (f"standing on your {side} leg, the {lifted} side of your pelvis sagged a "
+                f"little, within measurement noise: {muscles}, may be weak. Repeat the test "
+                "to be sure.")
     else:
-        what = (f"Your pelvis stayed level, but only because the trunk leaned over the standing "
-                f"leg; {muscles} may still be weak.")
-    return (f"{label[0].upper()}{label[1:]}: the side to work on is your {side.upper()} side. "
-            + what)
+        what = (f"your pelvis stayed level only because your trunk leaned over the {side} "
+                f"leg; {muscles}, may still be weak.")
+    return f"{label} - the weak side is your {side.upper()} side: {what}"
 
 
 # ---------------------------------------------------------------------------------------

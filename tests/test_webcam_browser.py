@@ -141,6 +141,8 @@ def test_guided_webcam_test_records_and_shows_a_result(server, browser):
         page.screenshot(path=str(server["work"] / "failure.png"), full_page=True)
         pytest.fail("no result shown; page text:\n" + page.inner_text("body")[-2000:]
                     + "\nserver log:\n" + server["log"].read_text()[-3000:])
+    page.get_by_text("Downloads").first.wait_for(timeout=60_000)
+    time.sleep(2.0)
     body = page.inner_text("body")
     assert "Standing on the LEFT leg" in body, body[-3000:]
     assert "Traceback" not in body
@@ -153,6 +155,31 @@ def test_guided_webcam_test_records_and_shows_a_result(server, browser):
     page.get_by_text("Stored only on this computer").first.wait_for(timeout=30_000)
     assert "No results yet" not in page.inner_text("body")
     shoot(page, "history.png")
+
+
+def test_upload_and_batch_in_the_browser(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server['url']}/?page=upload")
+    page.get_by_text("How to record a good test").first.wait_for(timeout=30_000)
+    page.locator("input[type=file]").first.set_input_files(str(CLIP))
+    page.get_by_text("Pelvic drop and trunk lean over time").first.wait_for(timeout=120_000)
+    assert "Standing on the LEFT leg" in page.inner_text("body")
+    page.get_by_text("Downloads").first.wait_for(timeout=60_000)
+    time.sleep(2.0)
+    shoot(page, "upload-result.png")
+
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all")
+    page.goto(f"{server['url']}/?page=batch")
+    page.get_by_text("Batch: several videos").first.wait_for(timeout=30_000)
+    page.locator("input[type=file]").first.set_input_files([str(CLIP), str(broken)])
+    page.get_by_role("button", name="Analyse all").wait_for(timeout=30_000)
+    page.get_by_text("broken.mp4").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Analyse all").click()
+    page.get_by_text("Summary").first.wait_for(timeout=120_000)
+    page.get_by_role("button", name="Download everything").wait_for(timeout=30_000)
+    time.sleep(1.0)
+    shoot(page, "batch-result.png")
 
 
 def test_screenshots_of_the_other_pages(server, browser):
