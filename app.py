@@ -432,12 +432,22 @@ def _deg(value) -> str:
 # pages
 
 
+def file_uploader(label: str, *, max_mb: int, **kwargs):
+    """``st.file_uploader`` with our size limit where this Streamlit supports one per widget
+    (the app checks the size itself as well)."""
+    import inspect
+
+    if "max_upload_size" in inspect.signature(st.file_uploader).parameters:
+        kwargs["max_upload_size"] = max_mb
+    return st.file_uploader(label, **kwargs)
+
+
 def page_upload(settings: Settings) -> None:
     st.header("Analyse a video")
     st.markdown(content.markdown("howto"))
     label = st.text_input("Subject label for the report (optional)", key="upload_label")
-    uploaded = st.file_uploader("A video of the single-leg stance test", type=UPLOAD_TYPES,
-                                key="upload_file", max_upload_size=settings.max_upload_mb)
+    uploaded = file_uploader("A video of the single-leg stance test", type=UPLOAD_TYPES,
+                             key="upload_file", max_mb=settings.max_upload_mb)
     if uploaded is not None:
         token = f"{uploaded.file_id}:{label}"
         if st.session_state.get("upload_token") != token:
@@ -479,8 +489,8 @@ def page_batch(settings: Settings) -> None:
     st.header("Batch: several videos")
     st.write("Each video is analysed on its own; one failure does not stop the others.")
     label = st.text_input("Label for the reports (optional)", key="batch_label")
-    files = st.file_uploader("Videos", type=UPLOAD_TYPES, accept_multiple_files=True,
-                             key="batch_files", max_upload_size=settings.max_upload_mb)
+    files = file_uploader("Videos", type=UPLOAD_TYPES, accept_multiple_files=True,
+                          key="batch_files", max_mb=settings.max_upload_mb)
     too_big = [f for f in files or [] if f.size / 1e6 > settings.max_upload_mb]
     for f in too_big:
         st.error(f"**{f.name}** is {f.size / 1e6:.0f} MB; the limit is "
