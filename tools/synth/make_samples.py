@@ -6,6 +6,7 @@ python -m tools.synth.make_samples [--out sample_videos] [--only NAME ...]
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -14,128 +15,33 @@ if __package__ in (None, ""):
 
 from tools.synth import generate  # noqa: E402
 
-COMMON = [
-    "--width",
-    "540",
-    "--height",
-    "960",
-    "--crf",
-    "22",
-    "--preset",
-    "slow",
-    "--set-name",
-    "sample",
-    "--fill",
-    "0.68",
-    "--cam-distance",
-    "3.2",
-]
+# a clearly lifted foot (hip 40 deg, knee 80 deg) and a whole body filling ~70 % of the frame
+COMMON = (
+    "--width 540 --height 960 --crf 22 --preset slow --set-name sample "
+    "--fill 0.68 --cam-distance 3.2 --hip-flex 40 --knee-flex 80"
+)
 
 SAMPLES = {
-    "negative_left_stance": [
-        "--seed",
-        "101",
-        "--stance",
-        "left",
-        "--drop",
-        "0",
-        "--trunk",
-        "follows",
-        "--body",
-        "male_avg",
-        "--cam-height",
-        "1.0",
-        "--cam-roll",
-        "0.5",
-        "--cam-yaw",
-        "2",
-        "--background",
-        "plain",
-    ],
-    "positive_left_stance": [
-        "--seed",
-        "102",
-        "--stance",
-        "left",
-        "--drop",
-        "8",
-        "--trunk",
-        "follows",
-        "--body",
-        "female_avg",
-        "--cam-height",
-        "1.05",
-        "--cam-roll",
-        "-0.8",
-        "--cam-yaw",
-        "-3",
-        "--background",
-        "gradient",
-    ],
-    "positive_right_stance": [
-        "--seed",
-        "103",
-        "--stance",
-        "right",
-        "--drop",
-        "8",
-        "--trunk",
-        "follows",
-        "--body",
-        "male_muscular",
-        "--cam-height",
-        "0.95",
-        "--cam-roll",
-        "1.0",
-        "--cam-yaw",
-        "3",
-        "--background",
-        "panels",
-    ],
-    "compensated_right_stance": [
-        "--seed",
-        "104",
-        "--stance",
-        "right",
-        "--drop",
-        "6",
-        "--trunk",
-        "lean",
-        "--lean",
-        "8",
-        "--body",
-        "female_tall_slim",
-        "--cam-height",
-        "1.0",
-        "--cam-roll",
-        "-0.5",
-        "--cam-yaw",
-        "-2",
-        "--background",
-        "plain",
-    ],
-    "both_sides": [
-        "--seed",
-        "105",
-        "--both-sides",
-        "--both-first-stance",
-        "right",
-        "--both-drops",
-        "8",
-        "0",
-        "--trunk",
-        "follows",
-        "--body",
-        "male_heavy",
-        "--cam-height",
-        "1.0",
-        "--cam-roll",
-        "0.3",
-        "--cam-yaw",
-        "1",
-        "--background",
-        "gradient",
-    ],
+    "negative_left_stance": (
+        "--seed 101 --stance left --drop 0 --trunk follows --body male_avg "
+        "--cam-height 1.0 --cam-roll 0.5 --cam-yaw 2 --background plain"
+    ),
+    "positive_left_stance": (
+        "--seed 102 --stance left --drop 8 --trunk follows --body female_avg "
+        "--cam-height 1.05 --cam-roll -0.8 --cam-yaw -3 --background gradient"
+    ),
+    "positive_right_stance": (
+        "--seed 103 --stance right --drop 8 --trunk follows --body male_muscular "
+        "--cam-height 0.95 --cam-roll 1.0 --cam-yaw 3 --background panels"
+    ),
+    "compensated_right_stance": (
+        "--seed 104 --stance right --drop 6 --trunk lean --lean 8 --body female_tall_slim "
+        "--cam-height 1.0 --cam-roll -0.5 --cam-yaw -2 --background plain"
+    ),
+    "both_sides": (
+        "--seed 105 --both-sides --both-first-stance right --both-drops 8 0 --trunk follows "
+        "--body male_heavy --cam-height 1.0 --cam-roll 0.3 --cam-yaw 1 --background gradient"
+    ),
 }
 
 
@@ -147,7 +53,9 @@ def main(argv=None) -> int:
     for name, extra in SAMPLES.items():
         if args.only and name not in args.only:
             continue
-        generate.main(["--out", args.out, "--name", name, *COMMON, *extra])
+        generate.main(
+            ["--out", args.out, "--name", name, *shlex.split(COMMON), *shlex.split(extra)]
+        )
     return 0
 
 
