@@ -212,7 +212,16 @@ def trend_figure(entries: list[dict], thresholds: tuple[float, float] = (2.0, 4.
     ax.set_ylabel("pelvic drop (deg)")
     ax.legend(fontsize=8, frameon=False)
     ax.grid(alpha=0.25)
-    fig.autofmt_xdate()
+    import matplotlib.dates as mdates
+
+    times = [dt.datetime.fromisoformat(e["recorded_at"]) for e in entries]
+    if times:
+        span = max(times) - min(times)
+        pad = max(span * 0.08, dt.timedelta(hours=12))
+        ax.set_xlim(min(times) - pad, max(times) + pad)
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     return fig
 
 
@@ -328,10 +337,13 @@ def show_bundle(bundle: ResultBundle, *, key: str, show_learn: bool = True) -> N
         st.warning(problem)
     thresholds = bundle.thresholds()
     any_weak = False
-    for test in bundle.tests:
+    several = len(bundle.tests) > 1
+    for k, test in enumerate(bundle.tests):
+        number = f"Test {k + 1}: " if several else ""
         colour = {"negative": "green", "borderline": "orange", "positive": "red"}.get(
             test["classification"], "gray")
-        st.markdown(f"#### {result_title(test)}: :{colour}[{CLASS_WORDS[test['classification']]}]")
+        st.markdown(f"#### {number}{result_title(test)}: "
+                    f":{colour}[{CLASS_WORDS[test['classification']]}]")
         drop = test.get("pelvic_drop_deg") or {}
         if test["classification"] != "inconclusive":
             cols = st.columns(4)
@@ -375,8 +387,9 @@ def show_bundle(bundle: ResultBundle, *, key: str, show_learn: bool = True) -> N
         for k in range(len(bundle.tests)):
             frames = key_frames(bundle, k)
             if frames:
-                st.markdown(f"##### Key frames: standing on the {bundle.tests[k]['stance_side']}"
-                            " leg")
+                number = f", test {k + 1}" if len(bundle.tests) > 1 else ""
+                st.markdown(f"##### Key frames{number}: standing on the "
+                            f"{bundle.tests[k]['stance_side']} leg")
                 cols = st.columns(len(frames))
                 for col, frame in zip(cols, frames, strict=True):
                     col.image(frame.rgb, caption=frame.label)
@@ -545,8 +558,8 @@ def page_batch(settings: Settings) -> None:
                        file_name="pelvic-screen-results.zip", mime="application/zip",
                        key="batch_zip")
     for i, bundle in enumerate(result["bundles"]):
-        icon = "✅" if bundle.ok else "⚠️"
-        with st.expander(f"{icon} {bundle.name}", expanded=not bundle.ok):
+        icon = ":material/check_circle:" if bundle.ok else ":material/error:"
+        with st.expander(bundle.name, expanded=not bundle.ok, icon=icon):
             show_bundle(bundle, key=f"batch-{i}", show_learn=False)
 
 

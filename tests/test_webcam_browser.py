@@ -154,6 +154,7 @@ def test_guided_webcam_test_records_and_shows_a_result(server, browser):
     page.get_by_text("Your progress").first.wait_for(timeout=30_000)
     page.get_by_text("Stored only on this computer").first.wait_for(timeout=30_000)
     assert "No results yet" not in page.inner_text("body")
+    time.sleep(2.0)  # the table is drawn on a canvas after the page text
     shoot(page, "history.png")
 
 
