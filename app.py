@@ -237,19 +237,22 @@ def analyse_file(path: str | Path, out_dir: Path, *, source: str, label: str = "
     progress = progress or (lambda fraction, message: None)
     result = analyze_video(path, config=config, progress=progress)
     progress(0.9, "writing the outputs")
-    problems = write_result_outputs(result, out_dir)
+    # webcam recordings have jittery frame times, which the library's video writer cannot
+    # take (see write_result_outputs): draw those frame by frame straight away
+    problems = write_result_outputs(result, out_dir, library_video=source != "webcam")
     bundle = finish_output(out_dir, result.to_dict(), source=source, label=label,
                            history=history)
     bundle.doc["app_problems"] = problems + bundle.doc.get("app_problems", [])
     return bundle
 
 
-def write_result_outputs(result, out_dir: Path) -> list[str]:
-    """The library's own writer; if the annotated video fails, the rest is written without
-    it (the result does not depend on it). Returns what could not be written."""
+def write_result_outputs(result, out_dir: Path, *, library_video: bool = True) -> list[str]:
+    """The library's own writer; if its annotated video fails, the rest is written without
+    it and the video is drawn frame by frame instead. Returns what could not be written."""
     try:
-        write_outputs(result, out_dir, annotate=True)
-        return []
+        write_outputs(result, out_dir, annotate=library_video)
+        if library_video:
+            return []
     except Exception as exc:
         # the library's writer needs near-regular frame times; webcam recordings jitter
         LOG.warning("annotated video failed for %s (%s: %s); drawing it frame by frame",
@@ -271,9 +274,10 @@ def finish_output(out_dir: Path, doc: dict, *, source: str, label: str,
                   history: Path | None) -> ResultBundle:
     """Add the printable report and the history entry to a written result folder."""
     problems = []
+    bundle = load_bundle(out_dir)
     if doc.get("status") == "ok":
         try:
-            write_reports(out_dir, subject_label=label)
+            write_reports(out_dir, subject_label=label, bundle=bundle)
         except Exception as exc:  # the result stands without the printable report
             problems.append(f"The printable report could not be made: {exc}")
         if history is not None:
@@ -281,7 +285,6 @@ def finish_output(out_dir: Path, doc: dict, *, source: str, label: str,
                 append_history(history, history_entry(doc, source=source, label=label))
             except OSError as exc:
                 problems.append(f"The result could not be added to the history: {exc}")
-    bundle = load_bundle(out_dir)
     bundle.doc.setdefault("app_problems", problems)
     return bundle
 
@@ -638,6 +641,7 @@ def page_webcam(settings: Settings) -> None:
         st.session_state["live_session"] = live
         st.session_state["live_timings"] = timings
         st.session_state.pop("live_result", None)
+        st.session_state.pop("live_stop", None)
 
     def callback(frame):
         import av
@@ -651,7 +655,10 @@ def page_webcam(settings: Settings) -> None:
         ctx = webrtc_streamer(key="pelvic-live", mode=WebRtcMode.SENDRECV,
                               rtc_configuration={"iceServers": settings.ice_servers},
                               media_stream_constraints={"video": True, "audio": False},
-                              video_frame_callback=callback, async_processing=True)
+                              video_frame_callback=callback, async_processing=True,
+                              # the camera is switched off once the protocol is done
+                              desired_playing_state=False if st.session_state.get(
+                                  "live_stop") else None)
     with status_col:
         status_box = st.empty()
     if ctx.state.playing and st.session_state.get("live_result") is None:
@@ -659,7 +666,8 @@ def page_webcam(settings: Settings) -> None:
             status = live.status()
             show_live_status(status_box, status, live)
             if status.done:
-                break
+                st.session_state["live_stop"] = True
+                st.rerun()
             time.sleep(0.2)
     status = live.status()
     if status.done and st.session_state.get("live_result") is None:
@@ -670,12 +678,12 @@ def page_webcam(settings: Settings) -> None:
             analyse_recording(live, label, settings)
     bundle = st.session_state.get("live_result")
     if bundle is not None:
-        status_box.success("Done. Your result is below; press STOP to turn the camera off.")
+        status_box.success("Done: the camera is off and your result is below.")
         show_bundle(bundle, key="live")
     if st.button("Start a new test", key="live_reset"):
         live.finish()
-        st.session_state.pop("live_session", None)
-        st.session_state.pop("live_result", None)
+        for key in ("live_session", "live_result", "live_stop"):
+            st.session_state.pop(key, None)
         st.rerun()
     st.caption(content.markdown("privacy"))
 

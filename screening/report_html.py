@@ -53,6 +53,7 @@ class ResultBundle:
     doc: dict
     timeseries: dict[str, np.ndarray] = field(default_factory=dict)
     out_dir: Path | None = None
+    cache: dict = field(default_factory=dict, repr=False)   # decoded key frames
 
     @property
     def ok(self) -> bool:
@@ -298,6 +299,8 @@ def read_frames_at(video: str | Path, times_s: list[float], *, max_width: int = 
 def key_frames(bundle: ResultBundle, index: int) -> list[KeyFrame]:
     """Baseline and worst-moment frames of test ``index``, from the annotated video (or the
     input video when there is none)."""
+    if ("key_frames", index) in bundle.cache:
+        return bundle.cache[("key_frames", index)]
     times = key_frame_times(bundle, index)
     video = bundle.file("annotated_video")
     if video is None:
@@ -308,8 +311,10 @@ def key_frames(bundle: ResultBundle, index: int) -> list[KeyFrame]:
     labels = {"baseline": "both legs (baseline)", "worst": "largest drop in the hold"}
     keys = [k for k in ("baseline", "worst") if k in times]
     frames = read_frames_at(video, [times[k] for k in keys])
-    return [KeyFrame(f"{labels[k]}, {times[k]:.1f} s", times[k], rgb)
-            for k, rgb in zip(keys, frames, strict=True) if rgb is not None]
+    result = [KeyFrame(f"{labels[k]}, {times[k]:.1f} s", times[k], rgb)
+              for k, rgb in zip(keys, frames, strict=True) if rgb is not None]
+    bundle.cache[("key_frames", index)] = result
+    return result
 
 
 def png_of(rgb: np.ndarray) -> bytes:
@@ -475,10 +480,13 @@ def render_pdf(bundle: ResultBundle, *, subject_label: str = "",
 
 
 def write_reports(out_dir: str | Path, *, subject_label: str = "",
-                  date: dt.date | None = None) -> dict[str, Path]:
-    """Write report.html and report.pdf next to result.json; returns their paths."""
+                  date: dt.date | None = None, bundle: ResultBundle | None = None
+                  ) -> dict[str, Path]:
+    """Write report.html and report.pdf next to result.json; returns their paths.
+
+    ``bundle``: the folder already loaded (its decoded key frames are reused)."""
     out_dir = Path(out_dir)
-    bundle = load_bundle(out_dir)
+    bundle = bundle or load_bundle(out_dir)
     paths = {"report_html": out_dir / REPORT_HTML, "report_pdf": out_dir / REPORT_PDF}
     _atomic_write(paths["report_html"],
                   render_html(bundle, subject_label=subject_label, date=date).encode())
