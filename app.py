@@ -38,8 +38,7 @@ import streamlit as st
 
 from screening import Config, analyze_video, content
 from screening.batch import run_batch, summary_rows
-from screening.live import LazyPose, LiveSession, LiveTimings, annotate_recording
-from screening.report import write_outputs
+from screening.live import LazyPose, LiveSession, LiveTimings
 from screening.report_html import (
     CLASS_WORDS,
     NOISE_NOTE,
@@ -234,40 +233,9 @@ def analyse_file(path: str | Path, out_dir: Path, *, source: str, label: str = "
                  config: Config = Config()) -> ResultBundle:
     """Analyse one video with :func:`screening.analyze_video` into ``out_dir``, add the
     printable report, record it in the history (if ``history``) and load it for display."""
-    progress = progress or (lambda fraction, message: None)
-    result = analyze_video(path, config=config, progress=progress)
-    progress(0.9, "writing the outputs")
-    # webcam recordings have jittery frame times, which the library's video writer cannot
-    # take (see write_result_outputs): draw those frame by frame straight away
-    problems = write_result_outputs(result, out_dir, library_video=source != "webcam")
-    bundle = finish_output(out_dir, result.to_dict(), source=source, label=label,
-                           history=history)
-    bundle.doc["app_problems"] = problems + bundle.doc.get("app_problems", [])
-    return bundle
-
-
-def write_result_outputs(result, out_dir: Path, *, library_video: bool = True) -> list[str]:
-    """The library's own writer; if its annotated video fails, the rest is written without
-    it and the video is drawn frame by frame instead. Returns what could not be written."""
-    try:
-        write_outputs(result, out_dir, annotate=library_video)
-        if library_video:
-            return []
-    except Exception as exc:
-        # the library's writer needs near-regular frame times; webcam recordings jitter
-        LOG.warning("annotated video failed for %s (%s: %s); drawing it frame by frame",
-                    result.input, type(exc).__name__, exc)
-        write_outputs(result, out_dir, annotate=False)
-    if result.analysis is None:
-        return []
-    try:
-        annotate_recording(result.input, out_dir / "annotated.mp4", result.analysis,
-                           result.config)
-        return []
-    except Exception as exc:
-        LOG.warning("annotated video fallback failed: %s: %s", type(exc).__name__, exc)
-        return [f"The annotated video could not be made ({type(exc).__name__}); the result "
-                "and the other files are complete."]
+    result = analyze_video(path, config=config, out_dir=out_dir, progress=progress)
+    return finish_output(out_dir, result.to_dict(), source=source, label=label,
+                         history=history)
 
 
 def finish_output(out_dir: Path, doc: dict, *, source: str, label: str,

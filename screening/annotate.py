@@ -15,6 +15,7 @@ from .config import Config
 from .overlay import draw_pose
 from .video import iter_frames, scaled_size
 
+MS = Fraction(1, 1000)
 _PHASE_WORDS = {"double": "both legs", "lift": "lifting", "hold": "HOLD", "lower": "lowering",
                 "no_person": "no person found"}
 
@@ -56,15 +57,19 @@ def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, config
     try:
         stream = None
         k = 0
+        last_pts = -1
         for t_s, small in _small_frames(src, config, frames):
+            # times in milliseconds: uneven frame intervals (webcams, phones) stay as they are
+            pts = int(round(t_s * 1000))
+            if pts <= last_pts:
+                continue
             if stream is None:
-                rate = Fraction(round(series.fps * 1000), 1000) if np.isfinite(series.fps) \
-                    else Fraction(30)
-                stream = out.add_stream("libx264", rate=rate)
+                stream = out.add_stream("libx264")
                 stream.width, stream.height = target
                 stream.pix_fmt = "yuv420p"
                 stream.options = {"crf": "23", "preset": "veryfast"}
-                stream.time_base = Fraction(1, 1000)
+                stream.codec_context.time_base = MS
+                stream.time_base = MS
             if (small.shape[1], small.shape[0]) != target:
                 small = np.ascontiguousarray(
                     av.VideoFrame.from_ndarray(small, format="rgb24")
@@ -79,8 +84,8 @@ def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, config
                               negative_below_deg=config.negative_below_deg,
                               positive_from_deg=config.positive_from_deg)
             frame = av.VideoFrame.from_ndarray(drawn, format="rgb24")
-            frame.pts = int(round(t_s * 1000))
-            frame.time_base = Fraction(1, 1000)
+            frame.pts, frame.time_base = pts, MS
+            last_pts = pts
             for packet in stream.encode(frame):
                 out.mux(packet)
         if stream is not None:

@@ -624,34 +624,3 @@ class LazyPose:
         if self._impl is not None:
             self._impl.close()
             self._impl = None
-
-
-def annotate_recording(src: str | Path, dst: str | Path, analysis, config) -> Path | None:
-    """Draw ``analysis`` on every frame of a recording with irregular frame times.
-
-    The same drawing as the annotated video of the library (skeleton, pelvis line, phase
-    and angle lines), written by :class:`Mp4Recorder`, which keeps each frame's own
-    timestamp; for webcam recordings whose frame intervals jitter. Returns ``dst`` or None.
-    """
-    from .annotate import frame_lines
-    from .overlay import draw_pose
-    from .video import iter_frames
-
-    series = analysis.cleaned
-    t_all = np.asarray(series.t_s, dtype=float)
-    if not len(t_all):
-        return None
-    drop = analysis.timeseries["pelvic_drop_deg"]
-    lifted = analysis.timeseries["lifted_side"]
-    recorder = Mp4Recorder(dst, crf=23)
-    try:
-        for t_s, rgb in iter_frames(src, max_long_side_px=config.max_long_side_px):
-            k = int(np.clip(np.searchsorted(t_all, t_s - 1e-6), 0, len(t_all) - 1))
-            drawn = draw_pose(rgb, series.xy_px[k], lines=frame_lines(analysis, k),
-                              drop_deg=drop[k] if lifted[k] else None,
-                              negative_below_deg=config.negative_below_deg,
-                              positive_from_deg=config.positive_from_deg)
-            recorder.write(drawn, t_s)
-    finally:
-        path = recorder.close()
-    return path

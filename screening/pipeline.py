@@ -54,6 +54,7 @@ class AnalysisResult:
     analysis: Analysis | None = None
     landmarks: LandmarkSeries | None = None
     outputs: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # problems with the outputs, not the test
 
     @property
     def ok(self) -> bool:
@@ -79,7 +80,7 @@ class AnalysisResult:
             "versions": versions(),
             "video": self.video.to_dict() if self.video else None,
             "quality": quality,
-            "warnings": list(self.analysis.warnings) if self.analysis else [],
+            "warnings": (list(self.analysis.warnings) if self.analysis else []) + self.notes,
             "tests": [t.to_dict() for t in self.tests],
             "outputs": dict(self.outputs),
         }
@@ -159,11 +160,35 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
         result.error.details = traceback.format_exc()
     try:
         if out_dir is not None:
-            from .report import write_outputs
             progress(0.9, "writing outputs")
-            write_outputs(result, Path(out_dir), annotate=annotate, frames=store)
+            _write(result, Path(out_dir), annotate=annotate, frames=store)
     finally:
         if store is not None:
             store.close()
     progress(1.0, "done")
     return result
+
+
+def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames) -> None:
+    """Write the outputs; if the annotated video fails, write the rest without it; if
+    nothing can be written, say so in the result (never raise)."""
+    from .report import write_outputs
+
+    try:
+        write_outputs(result, out_dir, annotate=annotate, frames=frames)
+        return
+    except Exception as exc:
+        first = f"{type(exc).__name__}: {exc}"
+    if annotate and result.ok:
+        result.notes.append(f"The annotated video could not be made ({first}); the other "
+                            "outputs are complete.")
+        try:
+            write_outputs(result, out_dir, annotate=False)
+            return
+        except Exception as exc:
+            first = f"{type(exc).__name__}: {exc}"
+    result.outputs = {}
+    result.error = ScreeningError(
+        f"The results could not be written to {out_dir} ({first}).",
+        "Check that the folder is writable and the disk is not full.", code="write_failed")
+    result.status = "error"

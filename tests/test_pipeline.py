@@ -27,8 +27,10 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
     clip, frames = replayed
     backend = ReplayBackend(frames)
     seen = []
+    # the hand-made landmarks have an exact rigid pelvis: checked with the plain hip line
     result = analyze_video(clip, out_dir=tmp_path / "out" / "subject one", backend=backend,
-                           progress=lambda f, m: seen.append(f))
+                           progress=lambda f, m: seen.append(f),
+                           config=Config(estimator="hip_line"))
     assert result.ok, result.error
     assert backend.calls == len(frames)
     assert seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
@@ -100,8 +102,47 @@ def test_reanalysis_from_saved_landmarks_gives_the_same_numbers(tmp_path, replay
 
 def test_mirrored_config_swaps_the_result(tmp_path, replayed):
     clip, frames = replayed
-    result = analyze_video(clip, backend=ReplayBackend(frames), config=Config(mirrored=True))
+    result = analyze_video(clip, backend=ReplayBackend(frames), config=Config(mirrored=True,
+                                                                     estimator="hip_line"))
     test = result.tests[0]
     assert test.hold.stance_side == "right"
     assert test.metrics.drop_median_deg == pytest.approx(6.0, abs=0.3)
     assert np.isfinite(test.metrics.lean_median_deg)
+
+
+def test_uneven_frame_times_are_kept_in_the_annotated_video(tmp_path):
+    """Webcam and phone recordings have jittery frame intervals."""
+    from fractions import Fraction
+
+    _, frames = single_leg_series(lifted_side="left", drop_deg=5.0, fps=30, duration_s=6)
+    rng = np.random.default_rng(1)
+    times_ms = np.cumsum(rng.uniform(20, 47, len(frames))).astype(int)  # 21-47 fps, uneven
+    clip = tmp_path / "webcam.mp4"
+    out = av.open(str(clip), "w")
+    stream = out.add_stream("libx264")
+    stream.width, stream.height, stream.pix_fmt = 540, 960, "yuv420p"
+    stream.codec_context.time_base = stream.time_base = Fraction(1, 1000)
+    for ms, img in zip(times_ms, plain_frames(len(frames)), strict=False):
+        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+        frame.pts, frame.time_base = int(ms), Fraction(1, 1000)
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode():
+        out.mux(packet)
+    out.close()
+    result = analyze_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames))
+    assert result.ok, result.error
+    assert not any("annotated video" in w for w in result.to_dict()["warnings"])
+    with av.open(str(tmp_path / "o" / "annotated.mp4")) as c:
+        got = [round(float(f.pts * f.time_base) * 1000) for f in c.decode(video=0)]
+    np.testing.assert_allclose(np.diff(got), np.diff(times_ms - times_ms[0]), atol=1)
+
+
+def test_unwritable_output_is_an_error_result_not_an_exception(tmp_path, replayed):
+    clip, frames = replayed
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    result = analyze_video(clip, out_dir=blocker / "out", backend=ReplayBackend(frames))
+    assert result.status == "error"
+    assert result.error.code == "write_failed"
+    assert result.analysis is not None  # the measurement itself is kept for the caller
