@@ -47,7 +47,7 @@ class Config:
     max_long_side_px: int = 1280
     annotated_long_side_px: int = 720
     # estimator (see screening.estimators)
-    estimator: str = "hip_line"
+    estimator: str = "leg"
     mirrored: bool = False
 
     def __post_init__(self) -> None:

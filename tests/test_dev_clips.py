@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.model, pytest.mark.shared]
 HOLD_TOLERANCE_S = 0.75
 # Mean absolute error (deg) of the median drop per hold that the estimator must not exceed
 # on the dev set: its measured value (docs/MEASUREMENT.md) plus 0.5 deg of slack.
-MAE_BOUND_DEG = {"hip_line": 7.6}
+MAE_BOUND_DEG = {"hip_line": 7.6, "leg": 1.51}
 
 
 @pytest.fixture(scope="module")

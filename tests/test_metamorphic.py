@@ -24,7 +24,7 @@ from screening.pipeline import estimate_pose
 
 pytestmark = pytest.mark.model
 
-ESTIMATORS = ("hip_line", "corrected")
+ESTIMATORS = ("hip_line", "corrected", "leg")
 CLIP = "D15"  # right stance, true +8 deg, trunk follows the pelvis
 
 
@@ -96,8 +96,9 @@ def downscaled(pose, clip_path, tmp_path_factory):
 
 MIRROR_XFAIL = pytest.mark.xfail(
     strict=True, reason="MediaPipe is not mirror-equivariant on this clip: mirroring D15 moved "
-    "the hold median from -2.46 to +3.53 deg (hip_line) and from +4.60 to +9.85 deg "
-    "(corrected); on D09 the same check moved it by 0.4 / 0.04 deg")
+    "the hold median from -2.46 to +3.53 deg (hip_line) and from +3.42 to +8.57 deg "
+    "(corrected); on D09 the same check moved it by 0.37 / 0.04 deg. The leg estimator "
+    "moved by 0.49 deg (D15) and 0.47 deg (D09)")
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)
@@ -106,7 +107,8 @@ def test_mirroring_swaps_stance_side(original, mirrored, estimator):
     assert b.hold.stance_side != a.hold.stance_side
 
 
-@pytest.mark.parametrize("estimator", [pytest.param(e, marks=MIRROR_XFAIL) for e in ESTIMATORS])
+@pytest.mark.parametrize("estimator", [pytest.param("hip_line", marks=MIRROR_XFAIL),
+                                       pytest.param("corrected", marks=MIRROR_XFAIL), "leg"])
 def test_mirroring_keeps_drop(original, mirrored, estimator):
     # A mirror image is the same pelvis seen with left and right exchanged, so the drop
     # must not move by more than half the smallest detectable difference of 2-D video
@@ -116,15 +118,18 @@ def test_mirroring_keeps_drop(original, mirrored, estimator):
 
 
 ROTATION_XFAIL = pytest.mark.xfail(
-    strict=True, reason="the corrected estimator moved by 0.68 deg on D15 rotated by 3 deg "
-    "(its lifted-leg channel depends on where the short reference window lands)")
+    strict=True, reason="on D15 rotated by 3 deg the corrected estimator moved by 0.72 deg and "
+    "the leg estimator by 0.65 deg (0.21 deg on D09): the foot, ankle and knee landmarks they "
+    "rely on shift by a pixel or two with the image, and at D15's hip width of 68 px one "
+    "pixel of lifted-leg height is about 0.8 deg")
 HALF_SIZE_XFAIL = pytest.mark.xfail(
-    strict=True, reason="the corrected estimator moved by 1.41 deg on D15 re-encoded at half "
+    strict=True, reason="the corrected estimator moved by 1.59 deg on D15 re-encoded at half "
     "size (270x480): the knee/ankle landmarks it relies on are noisier than the hips")
 
 
 @pytest.mark.parametrize("estimator", ["hip_line",
-                                       pytest.param("corrected", marks=ROTATION_XFAIL)])
+                                       pytest.param("corrected", marks=ROTATION_XFAIL),
+                                       pytest.param("leg", marks=ROTATION_XFAIL)])
 def test_small_camera_rotation_does_not_change_drop(original, rotated, estimator):
     a, b = first_test(original, estimator), first_test(rotated, estimator)
     assert b.hold.stance_side == a.hold.stance_side
@@ -132,7 +137,8 @@ def test_small_camera_rotation_does_not_change_drop(original, rotated, estimator
 
 
 @pytest.mark.parametrize("estimator", ["hip_line",
-                                       pytest.param("corrected", marks=HALF_SIZE_XFAIL)])
+                                       pytest.param("corrected", marks=HALF_SIZE_XFAIL),
+                                       "leg"])
 def test_reencoding_at_half_size_does_not_change_drop(original, downscaled, estimator):
     a, b = first_test(original, estimator), first_test(downscaled, estimator)
     assert b.hold.stance_side == a.hold.stance_side
