@@ -8,7 +8,8 @@ turn, every `--back-every`-th clip is a back view, and body, look, background, l
 are drawn from each clip's seed (camera: distance 2.3-4.5 m, height 0.7-1.3 m, roll +-4 deg,
 yaw +-10 deg).  Clips are written one by one (MP4 first under a temporary name, then the JSON);
 manifest.csv is rewritten after every clip, so a partly rendered set is usable.  Re-running skips
-clips whose JSON already exists.
+clips whose JSON already exists.  Several runs with different --base-seed can share one folder:
+the manifest keeps the rows of the clips of the other runs.
 """
 
 from __future__ import annotations
@@ -166,8 +167,15 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    specs = plan(args.n, args.base_seed, args.back_every)
+    # keep the manifest rows of clips from other runs into the same folder
+    names = {s["name"] for s in specs}
+    kept = []
+    if (out / "manifest.csv").exists():
+        with open(out / "manifest.csv", newline="") as f:
+            kept = [r for r in csv.DictReader(f) if r["name"] not in names]
     rows = []
-    for spec in plan(args.n, args.base_seed, args.back_every):
+    for spec in specs:
         js = out / f"{spec['name']}.json"
         if not js.exists():
             t0 = time.time()
@@ -204,7 +212,7 @@ def main(argv=None) -> int:
                 continue
             print(f"  {spec['name']} done in {time.time() - t0:.0f}s", flush=True)
         rows.append(summarise(json.loads(js.read_text())))
-        write_manifest(out, rows)
+        write_manifest(out, sorted(kept + rows, key=lambda r: r["name"]))
     return 0
 
 
