@@ -1,12 +1,11 @@
 """Phase detection: which foot is lifted, when the hold starts and ends, and the
 two-leg baseline before it (pure functions on a cleaned landmark series).
 
-The lift signal of a side is how far its ankle is above the other ankle, as a fraction
-of the leg length (hip to ankle), corrected for the small offset seen on two legs (camera
-roll, stance width). A foot counts as lifted above ``lift_threshold_leg``; a lift that
-reaches ``hold_plateau_fraction`` of its typical (median) height is a *hold* from the first
-to the last frame at that level. The baseline is the two-leg stance just before the lift
-(or, if the video starts on one leg, just after it).
+The lift signal of a side is how far its ankle is above that foot's own floor level, as a
+fraction of the leg length (hip to ankle). A foot counts as lifted above
+``lift_threshold_leg``; a lift that reaches ``hold_plateau_fraction`` of its typical
+(median) height is a *hold* from the first to the last frame at that level. The baseline is
+the two-leg stance just before the lift (or, if the video starts on one leg, just after it).
 """
 
 from __future__ import annotations
@@ -56,15 +55,22 @@ def leg_length_px(series: LandmarkSeries) -> float:
 
 
 def lift_signals(series: LandmarkSeries) -> dict[str, np.ndarray]:
-    """Per side: ankle height above the other ankle, in leg lengths, two-leg offset removed."""
+    """Per side: how far the ankle is above its own place on the floor, in leg lengths.
+
+    A foot's floor level is the lowest image position its ankle takes in the recording
+    (99th percentile of y, so a stray sample does not set it). Measuring each foot against
+    its own floor level, not against the other ankle, keeps the signal at zero on two legs
+    whatever the camera roll, yaw or stance width.
+    """
     leg = leg_length_px(series)
-    y_left = series.xy_px[:, LEFT_ANKLE, 1]
-    y_right = series.xy_px[:, RIGHT_ANKLE, 1]
-    diff = (y_right - y_left) / leg  # > 0: left ankle higher
-    small = np.abs(diff) < 0.03
-    offset = float(np.nanmedian(diff[small])) if np.any(small) else 0.0
-    diff = diff - offset
-    return {"left": diff, "right": -diff}
+    signals = {}
+    for side, ankle in (("left", LEFT_ANKLE), ("right", RIGHT_ANKLE)):
+        y = series.xy_px[:, ankle, 1]
+        if not np.any(np.isfinite(y)):
+            signals[side] = np.full(len(y), np.nan)
+            continue
+        signals[side] = (np.nanpercentile(y, 99) - y) / leg
+    return signals
 
 
 def _runs_above(signal: np.ndarray, threshold: float, t_s: np.ndarray, *, min_s: float,

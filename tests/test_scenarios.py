@@ -219,3 +219,16 @@ def _concat(a: LandmarkSeries, b: LandmarkSeries) -> LandmarkSeries:
         n_people=np.concatenate([a.n_people, b.n_people]),
         luma_mean=np.concatenate([a.luma_mean, b.luma_mean]),
         width_px=a.width_px, height_px=a.height_px)
+
+
+def test_scenario_feet_at_different_image_heights_on_two_legs():
+    """Camera roll, yaw or a staggered stance put one ankle lower in the image on two legs
+    (seen up to 0.12 leg lengths on rendered clips): each foot is measured from its own
+    floor level, so the baseline is still found."""
+    series, _ = single_leg_series(lifted_side="left", drop_deg=6.0)
+    xy = series.xy_px.copy()
+    xy[:, 27:33:2, 1] += 45  # the left ankle, heel and foot sit 45 px (~0.12 leg) lower
+    test = analyse_landmarks(series.with_values(xy_px=xy), Config(estimator="hip_line")).tests[0]
+    assert test.hold.baseline is not None
+    assert test.hold.lifted_side == "left"
+    assert test.decision.classification == "positive"
