@@ -26,7 +26,7 @@ from .landmarks import (
     LandmarkSeries,
 )
 from .metrics import HoldMetrics, summarise_hold, trunk_lean_deg
-from .phases import Hold, detect_holds, frontal_ratio, lift_signals
+from .phases import Hold, detect_holds, frontal_ratio, lift_signals, steady_slice
 from .signal import clean_series, fix_side_swaps
 
 KEY_POINTS = (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE,
@@ -171,11 +171,12 @@ def analyse_landmarks(series: LandmarkSeries, config: Config) -> Analysis:
         lean = trunk_lean_deg(cleaned, hold)
         drops.append(drop)
         leans.append(lean)
-        sl = slice(hold.hold_start, hold.hold_end)
+        sl = steady_slice(t, hold, config.steady_trim_s)
         filled = cleaned.filled[sl][:, KEY_POINTS].any(axis=1)
         metrics = summarise_hold(t[sl], drop[sl], lean[sl], filled,
                                  threshold_deg=config.positive_from_deg,
-                                 hysteresis_deg=config.time_to_drop_hysteresis_deg)
+                                 hysteresis_deg=config.time_to_drop_hysteresis_deg,
+                                 start_s=float(t[hold.hold_start]))
         problems = hold_problems(cleaned, hold, metrics, config)
         decision = decide(metrics, stance_side=hold.stance_side, lifted_side=hold.lifted_side,
                           problems=problems, config=config)

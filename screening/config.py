@@ -31,6 +31,7 @@ class Config:
     lift_threshold_leg: float = 0.06     # foot raised by this fraction of leg length = lifted
     hold_plateau_fraction: float = 0.75  # hold = foot at least this fraction of its median lift
     time_to_drop_hysteresis_deg: float = 1.0
+    steady_trim_s: float = 0.3           # hold edges left out of the per-hold numbers
     # signal
     lowpass_cutoff_hz: float = 5.0
     max_gap_fill_s: float = 0.25

@@ -48,6 +48,10 @@ def time_to_drop_s(t_s: np.ndarray, drop_deg: np.ndarray, threshold_deg: float,
     return float(t_s[hits[0]] - t_s[0]) if hits.size else None
 
 
+def _offset(value: float | None, by: float) -> float | None:
+    return None if value is None else value + by
+
+
 @dataclass(frozen=True)
 class HoldMetrics:
     drop_median_deg: float
@@ -61,9 +65,13 @@ class HoldMetrics:
 
 
 def summarise_hold(t_s: np.ndarray, drop_deg: np.ndarray, lean_deg: np.ndarray,
-                   filled: np.ndarray, *, threshold_deg: float, hysteresis_deg: float
-                   ) -> HoldMetrics:
-    """Statistics over the frames of one hold (arrays already cut to the hold)."""
+                   filled: np.ndarray, *, threshold_deg: float, hysteresis_deg: float,
+                   start_s: float | None = None) -> HoldMetrics:
+    """Statistics over the frames of one (steady) hold, arrays already cut to it.
+
+    The peak is the 95th percentile, so one noisy frame does not make it. Time-to-drop
+    counts from ``start_s`` (the hold start; default: the first sample).
+    """
     finite = np.isfinite(drop_deg)
     n = max(len(drop_deg), 1)
     if not finite.any():
@@ -72,12 +80,13 @@ def summarise_hold(t_s: np.ndarray, drop_deg: np.ndarray, lean_deg: np.ndarray,
     d = drop_deg[finite]
     return HoldMetrics(
         drop_median_deg=float(np.median(d)),
-        drop_peak_deg=float(np.max(d)),
+        drop_peak_deg=float(np.percentile(d, 95)),
         drop_p25_deg=float(np.percentile(d, 25)),
         drop_p75_deg=float(np.percentile(d, 75)),
         lean_median_deg=float(np.nanmedian(lean_deg)) if np.any(np.isfinite(lean_deg))
         else float("nan"),
-        time_to_drop_s=time_to_drop_s(t_s, drop_deg, threshold_deg, hysteresis_deg),
+        time_to_drop_s=_offset(time_to_drop_s(t_s, drop_deg, threshold_deg, hysteresis_deg),
+                               0.0 if start_s is None else float(t_s[0]) - start_s),
         valid_fraction=float(finite.sum() / n),
         filled_fraction=float(np.asarray(filled, dtype=bool).sum() / n),
     )

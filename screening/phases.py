@@ -114,6 +114,17 @@ def detect_holds(series: LandmarkSeries, config: Config) -> list[Hold]:
     return sorted(holds, key=lambda h: h.lift_start)
 
 
+def steady_slice(t_s: np.ndarray, hold: Hold, trim_s: float) -> slice:
+    """The hold without its first and last ``trim_s`` seconds, where the foot is still
+    settling or already going down; the whole hold when it is too short to trim."""
+    start, stop = hold.hold_start, hold.hold_end
+    if t_s[stop - 1] - t_s[start] <= 2 * trim_s + 0.5:
+        return slice(start, stop)
+    first = start + int(np.searchsorted(t_s[start:stop], t_s[start] + trim_s))
+    last = start + int(np.searchsorted(t_s[start:stop], t_s[stop - 1] - trim_s, side="right"))
+    return slice(first, last)
+
+
 def _baseline_window(t: np.ndarray, both_down: np.ndarray, lift_start: int, lift_end: int,
                      config: Config) -> tuple[int, int] | None:
     """Longest-possible two-leg stretch right before the lift, else right after it."""
