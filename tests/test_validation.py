@@ -71,7 +71,7 @@ def test_load_truth_reads_hold_and_true_drop(tmp_path):
 
 
 def test_leg_fit_recovers_gains_through_the_origin():
-    from screening.estimators import LEG_DEV_FIT
+    from screening.estimators import LEG_FIT
     from validation.fit_leg import fit
 
     rng = np.random.default_rng(0)
@@ -79,7 +79,7 @@ def test_leg_fit_recovers_gains_through_the_origin():
     for _ in range(20):
         x = np.array([rng.uniform(-2, 12), rng.uniform(-8, 4)])
         rows.append((x, float(0.8 * x[0] + 0.2 * x[1])))
-    coef = fit(rows, LEG_DEV_FIT)
+    coef = fit(rows, LEG_FIT)
     assert coef.leg_gain == pytest.approx(0.8)
     assert coef.hip_gain == pytest.approx(0.2)
-    assert coef.points == LEG_DEV_FIT.points
+    assert coef.points == LEG_FIT.points

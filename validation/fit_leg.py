@@ -25,7 +25,7 @@ import numpy as np
 
 from screening.config import Config
 from screening.estimators import (
-    LEG_DEV_FIT,
+    LEG_FIT,
     HipLineEstimator,
     LegCoefficients,
     LegEstimator,
@@ -89,13 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test-set", type=Path, action="append", default=[],
                         help="also fit on all of --set and score this set (never fitted on)")
     parser.add_argument("--folds", choices=("body", "clip", "none"), default="body")
-    parser.add_argument("--points", default=",".join(LEG_DEV_FIT.points),
+    parser.add_argument("--points", default=",".join(LEG_FIT.points),
                         help="lifted-leg landmarks: foot, heel, ankle, knee (comma-separated)")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--cache-root", type=Path, default=DEFAULT_ROOT)
     args = parser.parse_args(argv)
     config = Config(estimator="leg")
-    template = replace(LEG_DEV_FIT, points=tuple(args.points.split(",")))
+    template = replace(LEG_FIT, points=tuple(args.points.split(",")))
 
     clips, series, rows = [], {}, {}
     for set_dir in args.set:
