@@ -58,6 +58,7 @@ APP_TITLE = "Pelvic drop screening"
 PAGES = ("Webcam self-test", "Analyse a video", "Batch", "History", "Learn")
 PAGE_SLUGS = {"webcam": 0, "upload": 1, "batch": 2, "history": 3, "learn": 4}
 UPLOAD_TYPES = sorted(ext.lstrip(".") for ext in VIDEO_EXTENSIONS)
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample_videos"
 
 # ---------------------------------------------------------------------------------------
 # settings
@@ -449,13 +450,25 @@ def page_upload(settings: Settings) -> None:
                 src, work / "result", source="upload", label=label, settings=settings)
             src.unlink(missing_ok=True)  # the input is not kept; outputs stay until replaced
             st.session_state["upload_token"] = token
+    samples = sorted(SAMPLE_DIR.glob("*.mp4"))
+    if samples:
+        with st.expander("No video at hand? Try a sample", expanded=uploaded is None):
+            st.caption("Rendered people doing the test, with a known pelvic drop "
+                       "(sample_videos/README.md). Samples are not added to your history.")
+            choice = st.selectbox("Sample video", samples, key="sample_choice",
+                                  format_func=lambda p: p.stem.replace("_", " "))
+            if st.button("Analyse this sample", key="sample_run"):
+                st.session_state["upload_result"] = run_with_progress(
+                    choice, new_workdir("upload_tmp") / "result", source="sample",
+                    label=label, settings=settings, keep_history=False)
+                st.session_state["upload_token"] = None
     bundle = st.session_state.get("upload_result")
     if bundle is not None:
         show_bundle(bundle, key="upload")
 
 
 def run_with_progress(src: Path, out_dir: Path, *, source: str, label: str,
-                      settings: Settings) -> ResultBundle:
+                      settings: Settings, keep_history: bool = True) -> ResultBundle:
     bar = st.progress(0.0, text="Starting...")
 
     def progress(fraction: float, message: str) -> None:
@@ -463,7 +476,8 @@ def run_with_progress(src: Path, out_dir: Path, *, source: str, label: str,
 
     try:
         bundle = analyse_file(src, out_dir, source=source, label=label, progress=progress,
-                              history=settings.data_dir / HISTORY_FILE)
+                              history=settings.data_dir / HISTORY_FILE if keep_history
+                              else None)
     finally:
         bar.empty()
     return bundle

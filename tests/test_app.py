@@ -238,3 +238,21 @@ def test_zip_and_names(app_module, tmp_path):
     assert app_module.safe_name("../../etc/passwd") == "passwd"
     assert app_module.safe_name("my run (1).MOV") == "my_run__1_.MOV"
     assert app_module.safe_name("...") == "video.mp4"
+
+
+@pytest.mark.model
+def test_a_built_in_sample_can_be_analysed_without_any_video(data_dir, model):
+    """Out of the box: a new user with no video tries a sample (no ../shared needed)."""
+    samples = sorted((ROOT / "sample_videos").glob("positive_right_stance.mp4"))
+    if not samples:
+        pytest.skip("sample_videos/ not present")
+    at = app_on("upload")
+    at.selectbox(key="sample_choice").set_value(samples[0])
+    at.button(key="sample_run").click()
+    at.run()
+    assert not at.exception, at.exception
+    body = texts(at)
+    assert "Standing on the RIGHT leg" in body
+    assert "positive" in body.lower()
+    assert "Clamshell" in body or "clamshell" in body
+    assert not (data_dir / "history.json").exists()   # samples are not the user's progress
