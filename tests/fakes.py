@@ -60,6 +60,16 @@ def front_pose(*, view: str = "front") -> np.ndarray:
     return xy
 
 
+def series_from_xy(xy) -> LandmarkSeries:
+    """A fully visible one-person series at 30 fps from (N, 33, 2) pixel positions."""
+    xy = np.asarray(xy, dtype=float)
+    n = len(xy)
+    return LandmarkSeries(t_s=np.arange(n) / 30.0, xy_px=xy, visibility=np.ones((n, 33)),
+                          presence=np.ones((n, 33)), world_xyz_m=np.zeros((n, 33, 3)),
+                          n_people=np.ones(n, int), luma_mean=np.full(n, 100.0),
+                          width_px=WIDTH, height_px=HEIGHT)
+
+
 def _smoothstep(x: np.ndarray) -> np.ndarray:
     x = np.clip(x, 0, 1)
     return x * x * (3 - 2 * x)

@@ -3,19 +3,11 @@
 import numpy as np
 import pytest
 from fakes import front_pose, single_leg_series
+from fakes import series_from_xy as _series
 
 from screening.estimators import hip_line_obliquity_deg, side_sign
 from screening.landmarks import LEFT_HIP, RIGHT_HIP, LandmarkSeries, other_side
 from screening.metrics import trunk_lean_toward_left_deg
-
-
-def _series(xy_frames):
-    xy = np.array(xy_frames, dtype=float)
-    n = len(xy)
-    return LandmarkSeries(t_s=np.arange(n) / 30, xy_px=xy, visibility=np.ones((n, 33)),
-                          presence=np.ones((n, 33)), world_xyz_m=np.zeros((n, 33, 3)),
-                          n_people=np.ones(n, int), luma_mean=np.full(n, 100.0),
-                          width_px=540, height_px=960)
 
 
 def test_obliquity_is_positive_when_left_hip_is_higher_front_and_back():

@@ -46,18 +46,8 @@ def test_lowpass_short_input_unchanged(n):
     np.testing.assert_array_equal(lowpass(x, np.arange(n) / 30.0, 5.0), x)
 
 
-def _series_from(xy):
-    from screening.landmarks import LandmarkSeries
-
-    n = len(xy)
-    return LandmarkSeries(t_s=np.arange(n) / 30.0, xy_px=xy, visibility=np.ones((n, 33)),
-                          presence=np.ones((n, 33)), world_xyz_m=np.zeros((n, 33, 3)),
-                          n_people=np.ones(n, int), luma_mean=np.full(n, 100.0),
-                          width_px=540, height_px=960)
-
-
 def test_fix_side_swaps_restores_swapped_frames():
-    from fakes import single_leg_series
+    from fakes import series_from_xy, single_leg_series
 
     from screening.landmarks import LEFT_HIP, swap_index
     from screening.signal import fix_side_swaps
@@ -65,7 +55,7 @@ def test_fix_side_swaps_restores_swapped_frames():
     series, _ = single_leg_series(duration_s=2.0)
     xy = series.xy_px.copy()
     xy[[5, 6, 20]] = xy[[5, 6, 20]][:, swap_index()]
-    fixed, n = fix_side_swaps(_series_from(xy))
+    fixed, n = fix_side_swaps(series_from_xy(xy))
     assert n == 3
     np.testing.assert_allclose(fixed.xy_px[:, LEFT_HIP], series.xy_px[:, LEFT_HIP])
     unchanged, n = fix_side_swaps(series)

@@ -35,8 +35,8 @@ from screening.phases import detect_holds
 from screening.signal import clean_series
 
 from .landmark_cache import DEFAULT_ROOT, raw_landmarks
-from .run import format_report
-from .scoring import breakdown, score_clip, summarise
+from .run import format_report, score_set
+from .scoring import score_clip, scores_document
 from .truth import ClipTruth, labelled_clips
 
 REF_WINDOW_S = 0.3
@@ -116,20 +116,12 @@ def main(argv: list[str] | None = None) -> int:
                         f"({len(scores)} clips, each scored by a fit without it)"))
     doc = {"fitted_on": [str(s) for s in args.set], "folds": f"leave-one-{args.folds}-out",
            "coefficients_all": full.__dict__, "fold_coefficients": fold_coefs,
-           "summary": summarise(scores).to_dict(),
-           "by_factor": {f: {lv: s.to_dict() for lv, s in levels.items()}
-                         for f, levels in breakdown(scores).items()},
-           "clips": [s.to_dict() for s in scores]}
+           **scores_document(scores)}
     if args.test_set:
         estimator = CorrectedEstimator(full)
-        test = [score_clip(t, raw_landmarks(t.video, args.test_set.resolve().name,
-                                            root=args.cache_root), config, estimator)
-                for t in labelled_clips(args.test_set)]
+        test = score_set(args.test_set, config, estimator, cache_root=args.cache_root)
         print(format_report(test, f"corrected fitted on {args.set}, scored on {args.test_set}"))
-        doc["test_set"] = {"set": str(args.test_set), "summary": summarise(test).to_dict(),
-                           "by_factor": {f: {lv: s.to_dict() for lv, s in levels.items()}
-                                         for f, levels in breakdown(test).items()},
-                           "clips": [s.to_dict() for s in test]}
+        doc["test_set"] = {"set": str(args.test_set), **scores_document(test)}
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(doc, indent=1) + "\n")

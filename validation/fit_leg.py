@@ -35,8 +35,8 @@ from screening.phases import detect_holds
 from screening.signal import clean_series
 
 from .landmark_cache import DEFAULT_ROOT, raw_landmarks
-from .run import format_report
-from .scoring import breakdown, score_clip, summarise
+from .run import format_report, score_set
+from .scoring import score_clip, scores_document
 from .truth import ClipTruth, labelled_clips
 
 
@@ -72,13 +72,6 @@ def _coef_dict(c: LegCoefficients) -> dict:
     d = asdict(c)
     d["points"] = list(c.points)
     return d
-
-
-def _scores_doc(scores) -> dict:
-    return {"summary": summarise(scores).to_dict(),
-            "by_factor": {f: {lv: s.to_dict() for lv, s in levels.items()}
-                          for f, levels in breakdown(scores).items()},
-            "clips": [s.to_dict() for s in scores]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,17 +116,15 @@ def main(argv: list[str] | None = None) -> int:
         print(format_report(scores, f"leg, leave-one-{args.folds}-out "
                             f"({len(scores)} clips, each scored by a fit without it)"))
         doc.update({"folds": f"leave-one-{args.folds}-out", "fold_coefficients": fold_coefs,
-                    **_scores_doc(scores)})
+                    **scores_document(scores)})
 
     estimator = LegEstimator(full)
     doc["test_sets"] = {}
     for test_set in args.test_set:
-        test = [score_clip(t, raw_landmarks(t.video, test_set.resolve().name,
-                                            root=args.cache_root), config, estimator)
-                for t in labelled_clips(test_set)]
+        test = score_set(test_set, config, estimator, cache_root=args.cache_root)
         print(format_report(test, f"leg fitted on {[str(s) for s in args.set]}, "
                             f"scored on {test_set} (never fitted on)"))
-        doc["test_sets"][str(test_set)] = _scores_doc(test)
+        doc["test_sets"][str(test_set)] = scores_document(test)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(doc, indent=1) + "\n")

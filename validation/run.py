@@ -19,7 +19,7 @@ from screening.config import Config
 from screening.estimators import ESTIMATORS
 
 from .landmark_cache import DEFAULT_ROOT, raw_landmarks
-from .scoring import ClipScore, Summary, breakdown, score_clip, summarise
+from .scoring import ClipScore, Summary, breakdown, score_clip, scores_document, summarise
 from .truth import labelled_clips
 
 
@@ -55,6 +55,14 @@ def format_report(scores: list[ClipScore], title: str) -> str:
     return "\n".join(lines)
 
 
+def score_set(set_dir: Path, config: Config, estimator=None, *,
+              cache_root: Path = DEFAULT_ROOT) -> list[ClipScore]:
+    """Score every labelled clip of ``set_dir`` (landmarks from the cache)."""
+    return [score_clip(t, raw_landmarks(t.video, set_dir.resolve().name, root=cache_root),
+                       config, estimator)
+            for t in labelled_clips(set_dir)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m validation.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -81,13 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         scores.append(score_clip(truth, series, config))
     print(format_report(scores, f"{args.estimator} on {args.set} ({len(scores)} clips)"))
     if args.out:
-        doc = {
-            "set": str(args.set), "estimator": args.estimator, "config": config.to_dict(),
-            "summary": summarise(scores).to_dict(),
-            "by_factor": {f: {lv: s.to_dict() for lv, s in levels.items()}
-                          for f, levels in breakdown(scores).items()},
-            "clips": [s.to_dict() for s in scores],
-        }
+        doc = {"set": str(args.set), "estimator": args.estimator, "config": config.to_dict(),
+               **scores_document(scores)}
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(doc, indent=1) + "\n")
     return 0

@@ -212,3 +212,11 @@ def breakdown(scores: Sequence[ClipScore]) -> dict[str, dict[str, Summary]]:
             factors.setdefault(factor, {}).setdefault(level, []).append(s)
     return {f: {level: summarise(group) for level, group in sorted(levels.items())}
             for f, levels in factors.items()}
+
+
+def scores_document(scores: Sequence[ClipScore]) -> dict:
+    """Summary, per-factor breakdown and per-clip rows, ready for JSON."""
+    return {"summary": summarise(scores).to_dict(),
+            "by_factor": {f: {lv: s.to_dict() for lv, s in levels.items()}
+                          for f, levels in breakdown(scores).items()},
+            "clips": [s.to_dict() for s in scores]}

@@ -111,12 +111,18 @@ def load_truth(json_path: str | Path) -> ClipTruth:
 
 
 def labelled_clips(set_dir: str | Path) -> list[ClipTruth]:
-    """Every ``NAME.json`` in ``set_dir`` that has its video next to it, by name."""
+    """Every single-hold ``NAME.json`` in ``set_dir`` that has its video next to it.
+
+    Clips with several holds (a ``holds`` list, e.g. both sides in one video) are left
+    out: the scores compare one hold per clip.
+    """
     out = []
     for p in sorted(Path(set_dir).glob("*.json")):
         try:
+            if len(json.loads(p.read_text()).get("holds") or []) > 1:
+                continue
             truth = load_truth(p)
-        except (KeyError, json.JSONDecodeError):
+        except (KeyError, TypeError, AttributeError, json.JSONDecodeError):
             continue  # not a clip annotation (or still being written)
         if truth.video.exists():
             out.append(truth)
