@@ -207,24 +207,26 @@ def test_settings_defaults_and_overrides(app_module, tmp_path):
 
 
 def test_history_appends_atomically_and_keeps_an_unreadable_file(app_module, tmp_path):
+    from screening import history
+
     path = tmp_path / "h" / "history.json"
     doc = {"input": "/x/run.mp4", "tests": [{
         "stance_side": "right", "classification": "positive",
         "pelvic_drop_deg": {"median": 5.0, "p25": 4.0, "p75": 6.0, "peak": 7.0},
         "trunk_lean_deg": {"median": 1.0}, "compensated": False, "time_to_drop_s": 3.0,
         "hold_duration_s": 30.0}]}
-    app_module.append_history(path, app_module.history_entry(doc, source="upload"))
-    app_module.append_history(path, app_module.history_entry(doc, source="webcam"))
-    entries, problem = app_module.load_history(path)
+    history.append_history(path, history.history_entry(doc, source="upload"))
+    history.append_history(path, history.history_entry(doc, source="webcam"))
+    entries, problem = history.load_history(path)
     assert problem is None and [e["source"] for e in entries] == ["upload", "webcam"]
     assert entries[0]["tests"][0]["drop_median_deg"] == 5.0 and entries[0]["video"] == "run.mp4"
     assert not list(path.parent.glob(".*partial"))
     path.write_text("{ half written")
-    entries, problem = app_module.load_history(path)
+    entries, problem = history.load_history(path)
     assert entries == [] and "could not be read" in problem
     kept = list(path.parent.glob("history.json.unreadable-*"))
     assert len(kept) == 1 and kept[0].read_text() == "{ half written"
-    fig = app_module.trend_figure([app_module.history_entry(doc, source="upload")])
+    fig = app_module.trend_figure([history.history_entry(doc, source="upload")])
     assert fig.axes[0].get_ylabel() == "pelvic drop (deg)"
 
 
