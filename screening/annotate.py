@@ -13,7 +13,7 @@ import numpy as np
 from .analysis import Analysis
 from .config import Config
 from .overlay import draw_pose
-from .video import iter_frames, scaled_size
+from .video import iter_frames, prefetch, scaled_size
 
 MS = Fraction(1, 1000)
 _PHASE_WORDS = {"double": "both legs", "lift": "lifting", "hold": "HOLD", "lower": "lowering",
@@ -46,46 +46,55 @@ def _small_frames(src, config: Config, frames) -> Iterator[tuple[float, np.ndarr
         yield t_s, rgb
 
 
-def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, config: Config,
-                          *, frames=None) -> None:
-    """Draw the analysis on each frame and encode ``dst`` (H.264)."""
+def _drawn_frames(src, analysis: Analysis, config: Config, frames,
+                  target: tuple[int, int]) -> Iterator[tuple[int, np.ndarray]]:
+    """``(pts_ms, picture)`` of every frame with the analysis drawn on it."""
     series = analysis.cleaned
     t_all = series.t_s
     ts = analysis.timeseries
+    k = 0
+    last_pts = -1
+    for t_s, small in _small_frames(src, config, frames):
+        # times in milliseconds: uneven frame intervals (webcams, phones) stay as they are
+        pts = int(round(t_s * 1000))
+        if pts <= last_pts:
+            continue
+        last_pts = pts
+        if (small.shape[1], small.shape[0]) != target:
+            small = np.ascontiguousarray(
+                av.VideoFrame.from_ndarray(small, format="rgb24")
+                .reformat(width=target[0], height=target[1]).to_ndarray(format="rgb24"))
+        # frames match the landmark series one to one (same decoder, same rules)
+        while k < len(t_all) - 1 and t_all[k] < t_s - 1e-6:
+            k += 1
+        lifted = bool(ts["lifted_side"][k])
+        yield pts, draw_pose(small, series.xy_px[k], lines=frame_lines(analysis, k),
+                             drop_deg=ts["pelvic_drop_deg"][k] if lifted else None,
+                             scale=target[0] / series.width_px,
+                             negative_below_deg=config.negative_below_deg,
+                             positive_from_deg=config.positive_from_deg)
+
+
+def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, config: Config,
+                          *, frames=None) -> None:
+    """Draw the analysis on each frame and encode ``dst`` (H.264). Drawing runs a few
+    frames ahead in a worker thread while the encoder works."""
+    series = analysis.cleaned
     target = scaled_size(series.width_px, series.height_px, config.annotated_long_side_px)
     out = av.open(str(dst), mode="w", options={"movflags": "+faststart"})
     try:
         stream = None
-        k = 0
-        last_pts = -1
-        for t_s, small in _small_frames(src, config, frames):
-            # times in milliseconds: uneven frame intervals (webcams, phones) stay as they are
-            pts = int(round(t_s * 1000))
-            if pts <= last_pts:
-                continue
+        for pts, drawn in prefetch(_drawn_frames(src, analysis, config, frames, target),
+                                   depth=4):
             if stream is None:
                 stream = out.add_stream("libx264")
                 stream.width, stream.height = target
                 stream.pix_fmt = "yuv420p"
-                stream.options = {"crf": "23", "preset": "veryfast"}
+                stream.options = {"crf": "23", "preset": "superfast"}
                 stream.codec_context.time_base = MS
                 stream.time_base = MS
-            if (small.shape[1], small.shape[0]) != target:
-                small = np.ascontiguousarray(
-                    av.VideoFrame.from_ndarray(small, format="rgb24")
-                    .reformat(width=target[0], height=target[1]).to_ndarray(format="rgb24"))
-            # frames match the landmark series one to one (same decoder, same rules)
-            while k < len(t_all) - 1 and t_all[k] < t_s - 1e-6:
-                k += 1
-            lifted = bool(ts["lifted_side"][k])
-            drawn = draw_pose(small, series.xy_px[k], lines=frame_lines(analysis, k),
-                              drop_deg=ts["pelvic_drop_deg"][k] if lifted else None,
-                              scale=target[0] / series.width_px,
-                              negative_below_deg=config.negative_below_deg,
-                              positive_from_deg=config.positive_from_deg)
             frame = av.VideoFrame.from_ndarray(drawn, format="rgb24")
             frame.pts, frame.time_base = pts, MS
-            last_pts = pts
             for packet in stream.encode(frame):
                 out.mux(packet)
         if stream is not None:

@@ -45,7 +45,7 @@ class Config:
     min_frontal_ratio: float = 0.22      # hip+shoulder width / torso length below this = side view
     dark_luma: float = 40.0
     # decoding / outputs
-    max_long_side_px: int = 1280
+    max_long_side_px: int = 960          # pose input; the model itself sees 256x256
     annotated_long_side_px: int = 720
     # estimator (see screening.estimators)
     estimator: str = "leg"

@@ -41,7 +41,7 @@ class FrameStore:
 
     def _encode(self, rgb: np.ndarray) -> bytes:
         w, h = scaled_size(rgb.shape[1], rgb.shape[0], self.long_side_px)
-        small = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA) \
+        small = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR) \
             if (w, h) != (rgb.shape[1], rgb.shape[0]) else rgb
         ok, buf = cv2.imencode(".jpg", small[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, self.quality])
         return buf.tobytes() if ok else b""

@@ -89,9 +89,9 @@ def draw_text_lines(img: np.ndarray, lines, *, origin: tuple[int, int] | None = 
     line_h = max(s[1] for s in sizes) + int(10 * font_scale) + 4
     x0, y0 = origin or (int(8 * font_scale), int(8 * font_scale))
     box_w = max(s[0] for s in sizes) + 12
-    overlay = img.copy()
-    cv2.rectangle(overlay, (x0, y0), (x0 + box_w, y0 + line_h * len(lines) + 6), (0, 0, 0), -1)
-    cv2.addWeighted(overlay, 0.55, img, 0.45, 0, dst=img)
+    x1, y1 = min(x0 + box_w, w), min(y0 + line_h * len(lines) + 6, h)
+    box = img[y0:y1, x0:x1]  # darken only the box behind the text
+    box[:] = (box * 0.45).astype(img.dtype)
     for i, s in enumerate(lines):
         cv2.putText(img, s, (x0 + 6, y0 + line_h * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX,
                     font_scale, WHITE, thickness, cv2.LINE_AA)

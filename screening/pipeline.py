@@ -22,7 +22,7 @@ from .framestore import FrameStore
 from .landmarks import LandmarkSeries
 from .pose import PoseBackend, PoseFrame
 from .pose.model import ModelInfo, resolve_model
-from .video import VideoInfo, iter_frames, probe
+from .video import VideoInfo, iter_frames, prefetch, probe
 
 SCHEMA_VERSION = "1.0"
 
@@ -95,7 +95,7 @@ def estimate_pose(path: str | Path, backend: PoseBackend, *, max_long_side_px: i
     """
     frames: list[PoseFrame] = []
     size = (0, 0)
-    for t_s, rgb in iter_frames(path, max_long_side_px=max_long_side_px):
+    for t_s, rgb in prefetch(iter_frames(path, max_long_side_px=max_long_side_px)):
         size = (rgb.shape[1], rgb.shape[0])
         if frame_sink is not None:
             frame_sink(t_s, rgb)

@@ -8,9 +8,12 @@ decoding (the pose model's input is 256x256, so this costs no accuracy worth hav
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -189,3 +192,51 @@ def iter_frames(path: str | Path, *, max_long_side_px: int | None = None
                              "Record the test again; the file holds no picture.", code="no_frames")
     finally:
         container.close()
+
+
+T = TypeVar("T")
+_DONE = object()
+
+
+def prefetch(items: Iterator[T], depth: int = 8) -> Iterator[T]:
+    """Run ``items`` in a background thread, ``depth`` ahead of the consumer.
+
+    Decoding releases the GIL, so the next frames are decoded while the caller runs pose
+    estimation on the current one. An exception in ``items`` is raised in the caller.
+    Stopping early (``close()`` or garbage collection) stops the thread.
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        buffer.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            buffer.put(exc)
+
+    worker = threading.Thread(target=produce, name="frame-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full buffer
+            try:
+                buffer.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)

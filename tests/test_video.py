@@ -100,3 +100,31 @@ def test_unknown_codec(tmp_path, small_clip):
 
 def test_folder_is_not_a_video(tmp_path):
     assert _code(tmp_path) == "not_a_video"
+
+
+def test_prefetch_keeps_order_and_raises_errors_in_the_caller():
+    from screening.video import prefetch
+
+    assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
+
+    def broken():
+        yield 1
+        raise InputError("bad frame", "fix it", code="decode_error")
+
+    got = []
+    with pytest.raises(InputError, match="bad frame"):
+        for item in prefetch(broken()):
+            got.append(item)
+    assert got == [1]
+
+
+def test_prefetch_stops_its_thread_when_the_consumer_stops_early():
+    import threading
+
+    from screening.video import prefetch
+
+    before = threading.active_count()
+    stream = prefetch(iter(range(10_000)), depth=2)
+    assert next(stream) == 0
+    stream.close()
+    assert threading.active_count() == before
