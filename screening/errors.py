@@ -12,15 +12,20 @@ class ScreeningError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str, hint: str = "", *, code: str | None = None) -> None:
+    def __init__(self, message: str, hint: str = "", *, code: str | None = None,
+                 details: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.details = details  # e.g. the traceback of an internal error, for bug reports
         if code is not None:
             self.code = code
 
     def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "hint": self.hint}
+        doc = {"code": self.code, "message": self.message, "hint": self.hint}
+        if self.details:
+            doc["details"] = self.details
+        return doc
 
     def one_line(self) -> str:
         return f"{self.message} Hint: {self.hint}" if self.hint else self.message

@@ -155,9 +155,8 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
     except Exception as exc:  # a bug: report it as a result, never as a traceback
         result.error = ScreeningError(
             f"Internal error while analysing {Path(path).name}: {type(exc).__name__}: {exc}",
-            "Please report this with the video if you can; details are in the log.",
-            code="internal_error")
-        result.error.details = traceback.format_exc()
+            "Please report this with the video if you can; the details are in result.json "
+            "(error.details).", code="internal_error", details=traceback.format_exc())
     try:
         if out_dir is not None:
             progress(0.9, "writing outputs")

@@ -86,6 +86,7 @@ def test_a_crash_inside_the_analysis_becomes_an_error_result(tmp_path, replayed)
     assert result.status == "error"
     assert result.error.code == "internal_error"
     assert "boom" in result.error.message
+    assert "RuntimeError" in result.to_dict()["error"]["details"]  # for the bug report
 
 
 def test_reanalysis_from_saved_landmarks_gives_the_same_numbers(tmp_path, replayed):
