@@ -16,6 +16,7 @@ from .config import Config
 from .errors import ModelError
 from .estimators import ESTIMATORS
 from .pose.model import install_default_model, resolve_model
+from .video import VIDEO_EXTENSIONS
 
 DEFAULTS = Config()
 
@@ -119,8 +120,7 @@ def _cmd_analyze(args, parser) -> int:
     inputs = collect_inputs(args.inputs)
     if not inputs:
         parser.error("no video files found in " + ", ".join(args.inputs)
-                     + f" (looked for {', '.join(e for e in ('.mp4', '.mov', '.avi', '.mkv'))}"
-                     " and similar)")
+                     + f" (looked for {' '.join(VIDEO_EXTENSIONS)})")
     config = Config(mirrored=args.mirrored, estimator=args.estimator,
                     positive_from_deg=args.positive_from,
                     negative_below_deg=args.negative_below, max_duration_s=args.max_duration)
