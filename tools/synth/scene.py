@@ -12,6 +12,14 @@ from .rotations import rot_z
 SENSOR_LONG_SIDE_MM = 36.0
 
 
+def _pinhole(cam):
+    """The render camera: a pinhole with square pixels, principal point at the centre."""
+    import pyrender
+
+    return pyrender.IntrinsicsCamera(fx=cam.focal_px, fy=cam.focal_px, cx=cam.width / 2.0,
+                                     cy=cam.height / 2.0, znear=0.05, zfar=50.0)
+
+
 @dataclass
 class Camera:
     """Pinhole camera, square pixels, principal point at the image centre.
@@ -169,15 +177,7 @@ class Renderer:
                 faces = faces[:, ::-1]
             tm = trimesh.Trimesh(verts, faces, vertex_colors=_to_srgb8(cols), process=False)
             self.scene.add(pyrender.Mesh.from_trimesh(tm, smooth=True))
-        pc = pyrender.IntrinsicsCamera(
-            fx=cam.focal_px,
-            fy=cam.focal_px,
-            cx=cam.width / 2.0,
-            cy=cam.height / 2.0,
-            znear=0.05,
-            zfar=50.0,
-        )
-        self.scene.add(pc, pose=cam.cam_to_world)
+        self.scene.add(_pinhole(cam), pose=cam.cam_to_world)
         # key light from the camera side, fill light from the other side
         key = _light_pose(light["key_elev"], light["key_azim"], facing)
         self.scene.add(
@@ -213,14 +213,7 @@ class Renderer:
         s.add(pyrender.Mesh.from_trimesh(trimesh.Trimesh(verts, faces, process=False)))
         cam = self.cam
         s.add(
-            pyrender.IntrinsicsCamera(
-                fx=cam.focal_px,
-                fy=cam.focal_px,
-                cx=cam.width / 2.0,
-                cy=cam.height / 2.0,
-                znear=0.05,
-                zfar=50.0,
-            ),
+            _pinhole(cam),
             pose=cam.cam_to_world,
         )
         depth = self.r.render(s, flags=pyrender.RenderFlags.DEPTH_ONLY)
