@@ -30,17 +30,24 @@ from .landmarks import (
 from .phases import Hold
 
 
-def hip_line_obliquity_deg(series: LandmarkSeries) -> np.ndarray:
-    """(N,) elevation of the subject's left hip over the right, in image degrees.
+def hip_obliquity_deg(xy_px: np.ndarray) -> np.ndarray:
+    """Elevation of the subject's left hip over the right, in image degrees, for landmarks
+    ``xy_px`` of shape (..., 33, 2): one frame (33, 2) or a series (N, 33, 2).
 
     ``atan2(y_right - y_left, |x_left - x_right|)`` with y pointing down: positive when the
     left hip is higher in the image. Using ``|dx|`` makes it the same for front and back
     views (the left hip is on the image right in a front view, on the image left in a back
-    view).
+    view). NaN where a hip is missing.
     """
-    left = series.xy_px[:, LEFT_HIP]
-    right = series.xy_px[:, RIGHT_HIP]
-    return np.degrees(np.arctan2(right[:, 1] - left[:, 1], np.abs(left[:, 0] - right[:, 0])))
+    left = xy_px[..., LEFT_HIP, :]
+    right = xy_px[..., RIGHT_HIP, :]
+    return np.degrees(np.arctan2(right[..., 1] - left[..., 1],
+                                 np.abs(left[..., 0] - right[..., 0])))
+
+
+def hip_line_obliquity_deg(series: LandmarkSeries) -> np.ndarray:
+    """(N,) :func:`hip_obliquity_deg` of every frame of ``series``."""
+    return hip_obliquity_deg(series.xy_px)
 
 
 def relative_to_baseline(values: np.ndarray, hold: Hold) -> np.ndarray:

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import Config
+from .estimators import hip_obliquity_deg, side_sign
 from .landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -37,6 +39,7 @@ from .landmarks import (
     RIGHT_SHOULDER,
     other_side,
 )
+from .phases import frontal_ratios
 
 # ---------------------------------------------------------------------------------------
 # timings
@@ -105,7 +108,8 @@ class FramingCheck:
 
 def check_framing(xy_px: np.ndarray | None, visibility: np.ndarray | None, width: int,
                   height: int, *, min_visibility: float = 0.5,
-                  min_height_fraction: float = 0.45, min_frontal_ratio: float = 0.22,
+                  min_height_fraction: float = 0.45,
+                  min_frontal_ratio: float = Config.min_frontal_ratio,
                   margin_fraction: float = 0.01) -> FramingCheck:
     """Whole body in view (head to ankles), tall enough in the picture, facing the camera.
 
@@ -139,32 +143,10 @@ def check_framing(xy_px: np.ndarray | None, visibility: np.ndarray | None, width
     if np.isfinite(height_fraction) and height_fraction < min_height_fraction and not problems:
         problems.append(f"Come closer: you fill {100 * height_fraction:.0f}% of the picture "
                         f"height; {100 * min_height_fraction:.0f}% or more measures better.")
-    ratio = frame_frontal_ratio(xy)
+    ratio = float(frontal_ratios(xy))
     if np.isfinite(ratio) and ratio < min_frontal_ratio:
         problems.append("Turn to face the camera, so both hips are side by side.")
     return FramingCheck(not problems, tuple(problems), height_fraction, ratio)
-
-
-def frame_frontal_ratio(xy: np.ndarray) -> float:
-    """(hip width + shoulder width) / (2 x torso length): about 0 in a side view."""
-    hip_w = abs(xy[LEFT_HIP, 0] - xy[RIGHT_HIP, 0])
-    sh_w = abs(xy[LEFT_SHOULDER, 0] - xy[RIGHT_SHOULDER, 0])
-    torso = float(np.linalg.norm((xy[LEFT_SHOULDER] + xy[RIGHT_SHOULDER]) / 2
-                                 - (xy[LEFT_HIP] + xy[RIGHT_HIP]) / 2))
-    if not (np.isfinite(hip_w) and np.isfinite(sh_w) and torso > 0):
-        return float("nan")
-    return float((hip_w + sh_w) / (2 * torso))
-
-
-def hip_obliquity_deg(xy: np.ndarray) -> float:
-    """Elevation of the subject's left hip over the right, in image degrees (left up > 0).
-
-    Same definition as the offline estimator: ``atan2(y_right - y_left, |x_left - x_right|)``.
-    """
-    left, right = xy[LEFT_HIP], xy[RIGHT_HIP]
-    if not (np.all(np.isfinite(left)) and np.all(np.isfinite(right))):
-        return float("nan")
-    return math.degrees(math.atan2(right[1] - left[1], abs(left[0] - right[0])))
 
 
 def ankle_raise(xy: np.ndarray) -> float:
@@ -193,7 +175,7 @@ def observe(xy_px: np.ndarray | None, visibility: np.ndarray | None, width: int,
     if xy_px is None or not np.any(np.isfinite(xy_px)):
         return Observation(False, framing)
     xy = np.asarray(xy_px, dtype=float)
-    return Observation(True, framing, hip_obliquity_deg(xy), ankle_raise(xy))
+    return Observation(True, framing, float(hip_obliquity_deg(xy)), ankle_raise(xy))
 
 
 # ---------------------------------------------------------------------------------------
@@ -306,8 +288,7 @@ class GuidedProtocol:
         """Live pelvic drop on the lifted ``side`` (positive = that side lower)."""
         if not (math.isfinite(obs.obliquity_deg) and math.isfinite(self.baseline_obliquity_deg)):
             return float("nan")
-        relative = obs.obliquity_deg - self.baseline_obliquity_deg
-        return -relative if side == "left" else relative
+        return side_sign(side) * (obs.obliquity_deg - self.baseline_obliquity_deg)
 
     def _smoothed(self, value: float, t_s: float) -> float | None:
         if not math.isfinite(value):

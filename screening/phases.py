@@ -150,12 +150,20 @@ def _baseline_window(t: np.ndarray, both_down: np.ndarray, lift_start: int, lift
     return None
 
 
+def frontal_ratios(xy_px: np.ndarray) -> np.ndarray:
+    """(hip width + shoulder width) / (2 x torso length) for landmarks ``xy_px`` of shape
+    (..., 33, 2); about 0 in a side view, NaN where it cannot be measured."""
+    hip_w = np.abs(xy_px[..., LEFT_HIP, 0] - xy_px[..., RIGHT_HIP, 0])
+    sh_w = np.abs(xy_px[..., LEFT_SHOULDER, 0] - xy_px[..., RIGHT_SHOULDER, 0])
+    mid_hip = xy_px[..., [LEFT_HIP, RIGHT_HIP], :].mean(axis=-2)
+    mid_sh = xy_px[..., [LEFT_SHOULDER, RIGHT_SHOULDER], :].mean(axis=-2)
+    torso = np.linalg.norm(mid_sh - mid_hip, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (hip_w + sh_w) / (2 * torso)
+    return np.where(torso > 0, ratio, np.nan)
+
+
 def frontal_ratio(series: LandmarkSeries) -> float:
-    """Median of (hip width + shoulder width) / (2 x torso length); ~0 in a side view."""
-    hip_w = np.abs(series.xy_px[:, LEFT_HIP, 0] - series.xy_px[:, RIGHT_HIP, 0])
-    sh_w = np.abs(series.xy_px[:, LEFT_SHOULDER, 0] - series.xy_px[:, RIGHT_SHOULDER, 0])
-    mid_hip = series.xy_px[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
-    mid_sh = series.xy_px[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
-    torso = np.linalg.norm(mid_sh - mid_hip, axis=1)
-    ratio = (hip_w + sh_w) / (2 * torso)
+    """Median :func:`frontal_ratios` over the frames of ``series``."""
+    ratio = frontal_ratios(series.xy_px)
     return float(np.nanmedian(ratio)) if np.any(np.isfinite(ratio)) else float("nan")

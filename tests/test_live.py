@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from screening.estimators import hip_obliquity_deg
 from screening.landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -24,7 +25,6 @@ from screening.live import (
     LiveTimings,
     Mp4Recorder,
     check_framing,
-    hip_obliquity_deg,
     observe,
 )
 from screening.pose import PoseFrame
