@@ -43,6 +43,8 @@ class TestResult:
     metrics: HoldMetrics
     decision: Decision
     problems: list[Problem]
+    steady_start_s: float  # the steady hold: the per-hold numbers are measured over it
+    steady_end_s: float
 
     @property
     def hold_duration_s(self) -> float:
@@ -56,6 +58,8 @@ class TestResult:
             "hold_start_s": round(self.hold_start_s, 3),
             "hold_end_s": round(self.hold_end_s, 3),
             "hold_duration_s": round(self.hold_duration_s, 3),
+            "steady_start_s": round(self.steady_start_s, 3),
+            "steady_end_s": round(self.steady_end_s, 3),
             "pelvic_drop_deg": {"median": _num(m.drop_median_deg), "peak": _num(m.drop_peak_deg),
                                 "p25": _num(m.drop_p25_deg), "p75": _num(m.drop_p75_deg)},
             "time_to_drop_s": None if m.time_to_drop_s is None else round(m.time_to_drop_s, 3),
@@ -181,7 +185,8 @@ def analyse_landmarks(series: LandmarkSeries, config: Config) -> Analysis:
         decision = decide(metrics, stance_side=hold.stance_side, lifted_side=hold.lifted_side,
                           problems=problems, config=config)
         tests.append(TestResult(hold, float(t[hold.hold_start]), float(t[hold.hold_end - 1]),
-                                metrics, decision, problems))
+                                metrics, decision, problems, float(t[sl.start]),
+                                float(t[sl.stop - 1])))
     timeseries = _timeseries(cleaned, series, holds, drops, leans)
     warnings = []
     if all(tr.hold_duration_s < config.standard_hold_s for tr in tests):

@@ -243,7 +243,7 @@ class KeyFrame:
 
 def key_frame_times(bundle: ResultBundle, index: int) -> dict[str, float]:
     """``baseline`` (both legs, just before the lift) and ``worst`` (largest drop in the
-    hold) times for test ``index``; missing keys when the series cannot tell."""
+    steady hold) times for test ``index``; missing keys when the series cannot tell."""
     ts = bundle.timeseries
     test = bundle.tests[index]
     t = ts.get("t_s")
@@ -258,7 +258,11 @@ def key_frame_times(bundle: ResultBundle, index: int) -> dict[str, float]:
         pool = t[before] if before.any() else t[after][:30]
         if len(pool):
             out["baseline"] = float(np.median(pool))
-    in_hold = (t >= test["hold_start_s"]) & (t <= test["hold_end_s"])
+    # the worst moment of the steady hold, where the numbers were measured (older results
+    # without it: the whole hold)
+    start = test.get("steady_start_s", test["hold_start_s"])
+    end = test.get("steady_end_s", test["hold_end_s"])
+    in_hold = (t >= start) & (t <= end)
     drop = ts.get("pelvic_drop_deg")
     if drop is not None and np.any(np.isfinite(drop[in_hold])):
         idx = np.flatnonzero(in_hold)

@@ -157,3 +157,17 @@ def test_write_reports_puts_both_files_next_to_the_result(tmp_path):
     assert paths["report_html"].read_text().startswith("<!doctype html>")
     assert paths["report_pdf"].read_bytes().startswith(b"%PDF")
     assert not list(out.glob(".*partial*"))
+
+
+def test_worst_key_frame_comes_from_the_steady_hold_not_its_edges():
+    from screening.report_html import ResultBundle
+
+    t = np.arange(0, 8, 0.1)
+    drop = np.where((t >= 2) & (t <= 6), 5.0, 0.0)
+    drop[t.searchsorted(5.0)] = 6.0          # the real worst moment, inside the steady hold
+    drop[t.searchsorted(6.0) - 1] = 12.0     # the foot going down at the end of the hold
+    phase = np.array(["hold" if 2 <= v <= 6 else "double" for v in t], dtype=object)
+    doc = {"status": "ok", "tests": [{"hold_start_s": 2.0, "hold_end_s": 6.0,
+                                      "steady_start_s": 2.3, "steady_end_s": 5.7}]}
+    bundle = ResultBundle(doc, {"t_s": t, "phase": phase, "pelvic_drop_deg": drop})
+    assert key_frame_times(bundle, 0)["worst"] == pytest.approx(5.0)
