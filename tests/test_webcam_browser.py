@@ -65,6 +65,20 @@ def shoot(page, name: str) -> None:
     page.set_viewport_size({"width": width, "height": 900})
 
 
+def fail_with_page(page, server, what: str, console: list[str]) -> None:
+    """Fail with what the page and the app server said: a browser test is hard to rerun."""
+    page.screenshot(path=str(server["work"] / "failure.png"), full_page=True)
+    try:
+        inner = page.frame_locator("iframe[title*='streamlit_webrtc']").locator("body")
+        component = inner.inner_text(timeout=5_000)
+    except Exception as exc:  # the component frame itself may be what is missing
+        component = f"(could not read: {exc})"
+    pytest.fail(f"{what}; page text:\n{page.inner_text('body')[-2000:]}\n"
+                f"webcam component:\n{component[-500:]}\n"
+                f"browser console:\n" + "\n".join(console[-30:]) + "\n"
+                f"server log:\n{server['log'].read_text()[-3000:]}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -125,6 +139,8 @@ def browser(server):
 def test_guided_webcam_test_records_and_shows_a_result(server, browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
     page.goto(f"{server['url']}/?page=webcam")
     page.get_by_text("Webcam self-test", exact=False).first.wait_for(timeout=30_000)
     frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
@@ -133,7 +149,10 @@ def test_guided_webcam_test_records_and_shows_a_result(server, browser):
     start.click()
     started = time.monotonic()
     # the guided protocol runs on the live stream: wait for a hold prompt with a timer
-    page.get_by_text("Hold timer", exact=False).first.wait_for(timeout=40_000)
+    try:
+        page.get_by_text("Hold timer", exact=False).first.wait_for(timeout=60_000)
+    except Exception:
+        fail_with_page(page, server, "no hold timer within 60 s of START", console)
     print(f"first hold after {time.monotonic() - started:.1f} s")
     time.sleep(1.0)
     page.screenshot(path=str(SCREENSHOTS / "webcam-hold.png"))
@@ -141,9 +160,7 @@ def test_guided_webcam_test_records_and_shows_a_result(server, browser):
     try:
         page.get_by_text("Pelvic drop and trunk lean over time").first.wait_for(timeout=90_000)
     except Exception:
-        page.screenshot(path=str(server["work"] / "failure.png"), full_page=True)
-        pytest.fail("no result shown; page text:\n" + page.inner_text("body")[-2000:]
-                    + "\nserver log:\n" + server["log"].read_text()[-3000:])
+        fail_with_page(page, server, "no result shown", console)
     page.get_by_text("Downloads").first.wait_for(timeout=60_000)
     print(f"result shown {time.monotonic() - started:.1f} s after START")
     time.sleep(2.0)
