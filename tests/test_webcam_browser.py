@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -65,18 +66,22 @@ def shoot(page, name: str) -> None:
     page.set_viewport_size({"width": width, "height": 900})
 
 
-def fail_with_page(page, server, what: str, console: list[str]) -> None:
-    """Fail with what the page and the app server said: a browser test is hard to rerun."""
+def page_report(page, server, console: list[str]) -> str:
+    """What the page, the webcam component, the browser console and the app server said."""
     page.screenshot(path=str(server["work"] / "failure.png"), full_page=True)
     try:
         inner = page.frame_locator("iframe[title*='streamlit_webrtc']").locator("body")
         component = inner.inner_text(timeout=5_000)
     except Exception as exc:  # the component frame itself may be what is missing
         component = f"(could not read: {exc})"
-    pytest.fail(f"{what}; page text:\n{page.inner_text('body')[-2000:]}\n"
-                f"webcam component:\n{component[-500:]}\n"
-                f"browser console:\n" + "\n".join(console[-30:]) + "\n"
-                f"server log:\n{server['log'].read_text()[-3000:]}")
+    return (f"page text:\n{page.inner_text('body')[-2000:]}\n"
+            f"webcam component:\n{component[-500:]}\n"
+            "browser console:\n" + "\n".join(console[-30:]) + "\n"
+            f"server log:\n{server['log'].read_text()[-3000:]}")
+
+
+def fail_with_page(page, server, what: str, console: list[str]) -> None:
+    pytest.fail(f"{what}; {page_report(page, server, console)}")
 
 
 def free_port() -> int:
@@ -145,14 +150,27 @@ def test_guided_webcam_test_records_and_shows_a_result(server, browser):
     page.get_by_text("Webcam self-test", exact=False).first.wait_for(timeout=30_000)
     frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
     start = frame.get_by_role("button", name="START")
-    start.wait_for(timeout=30_000)
-    start.click()
-    started = time.monotonic()
-    # the guided protocol runs on the live stream: wait for a hold prompt with a timer
-    try:
-        page.get_by_text("Hold timer", exact=False).first.wait_for(timeout=60_000)
-    except Exception:
-        fail_with_page(page, server, "no hold timer within 60 s of START", console)
+    # the guided protocol runs on the live stream: wait for a hold prompt with a timer.
+    # A user whose camera does not connect starts a new test and presses START again; so
+    # does this test, once, and says so in the test report.
+    for attempt in (1, 2):
+        start.wait_for(timeout=30_000)
+        start.click()
+        started = time.monotonic()
+        try:
+            page.get_by_text("Hold timer", exact=False).first.wait_for(timeout=60_000)
+            break
+        except Exception:
+            if attempt == 2:
+                fail_with_page(page, server, "no hold timer within 60 s of START, twice",
+                               console)
+            warnings.warn("webcam test: no hold timer within 60 s of the first START; "
+                          "starting a new test. " + page_report(page, server, console),
+                          stacklevel=1)
+            stop = frame.get_by_role("button", name="STOP")
+            if stop.is_visible():
+                stop.click()
+            page.get_by_role("button", name="Start a new test").click(timeout=30_000)
     print(f"first hold after {time.monotonic() - started:.1f} s")
     time.sleep(1.0)
     page.screenshot(path=str(SCREENSHOTS / "webcam-hold.png"))
