@@ -48,6 +48,7 @@ from screening.report_html import (
     NOISE_NOTE,
     ResultBundle,
     chart_figure,
+    estimator_note,
     key_frames,
     load_bundle,
     result_lines,
@@ -287,7 +288,7 @@ def show_bundle(bundle: ResultBundle, *, key: str, show_learn: bool = True) -> N
                 st.markdown(f"- {reason}")
             for problem in test.get("problems") or []:
                 st.markdown(f"- {problem['message']} *How to fix it:* {problem['hint']}")
-    st.caption(NOISE_NOTE)
+    st.caption(f"{NOISE_NOTE} {estimator_note(doc.get('estimator', ''))}")
     for warning in doc.get("warnings") or []:
         st.caption(f"Note: {warning}")
 

@@ -30,6 +30,21 @@ REPORT_PDF = "report.pdf"
 NOISE_NOTE = ("Camera measurements of pelvic drop differ by about 3-4 deg between repeats "
               "(video SDD 2.7-2.8 deg, Dingenen 2018; goniometer MDC 4 deg, Youdas 2007): "
               "a result within that distance of a threshold is approximate.")
+# average error of each estimator on rendered clips with a known drop (docs/VALIDATION.md)
+ESTIMATOR_ERROR = {
+    "leg": "off by about 1 deg on average (0.93-0.96 deg; up to 5 deg on single clips)",
+    "corrected": "off by about 2 deg on average",
+    "hip_line": "about 7 deg too low on average",
+}
+
+
+def estimator_note(estimator: str) -> str:
+    """What is known of the error of ``estimator`` on clips with a known drop."""
+    known = ESTIMATOR_ERROR.get(estimator)
+    return (f"On rendered bodies with a known pelvic drop, the {estimator} estimator is "
+            f"{known}." if known else "")
+
+
 DISCLAIMER = ("Screening and education, not a diagnosis. A positive or borderline result "
               "points to exercises and, if in doubt, to a clinician.")
 CLASS_WORDS = {
@@ -404,7 +419,8 @@ def render_html(bundle: ResultBundle, *, subject_label: str = "", date: dt.date 
     parts.append("<footer>")
     for w in warnings:
         parts.append(f"<div>Note: {e(w)}</div>")
-    parts.append(f"<div>{e(NOISE_NOTE)}</div>")
+    parts.append(f"<div>{e(NOISE_NOTE)} {e(estimator_note(bundle.doc.get('estimator', '')))}"
+                 "</div>")
     parts.append(f"<div>Model: {e(meta['model'])}. Versions: {e(meta['versions'])}. "
                  f"Thresholds: {e(meta['thresholds'])}.</div>")
     parts.append(f"<div><b>{e(DISCLAIMER)}</b></div></footer></body></html>")

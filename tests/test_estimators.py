@@ -144,14 +144,27 @@ def test_leg_reference_is_the_peak_not_the_first_frames_of_the_hold():
     assert np.median(corrected[40:98]) - np.median(corrected[34:38]) < -1.0
 
 
-def test_leg_estimator_sees_a_drop_present_at_foot_off_only_through_the_hip_line():
+def test_leg_estimator_adds_the_hip_line_change_since_foot_off():
+    # the lifted-side hip landmark goes 5 deg lower from frame 60 on, the leg stays still
     series = standing_series(lift_knee_px=60)
     xy = series.xy_px.copy()
-    xy[34:98, LEFT_HIP, 1] += HIP_W * np.tan(np.radians(5.0))  # lifted-side hip 5 deg lower
-    series = series.with_values(xy_px=xy)
+    xy[60:98, LEFT_HIP, 1] += HIP_W * np.tan(np.radians(5.0))
     est = LegEstimator()
-    drop = est.drop_deg(series, HOLD)
-    assert np.median(drop[34:98]) == pytest.approx(5.0 * est.coefficients.hip_gain, abs=0.05)
+    drop = est.drop_deg(series.with_values(xy_px=xy), HOLD)
+    assert np.median(drop[34:60]) == pytest.approx(0.0, abs=1e-9)
+    assert np.median(drop[60:98]) == pytest.approx(5.0 * est.coefficients.hip_gain, abs=0.05)
+
+
+def test_leg_estimator_ignores_a_hip_line_offset_already_there_at_foot_off():
+    # the pull of the lifted leg on its hip landmark (here 3 deg up, from the start of the
+    # hold, held) is not a drop; nor, as documented, is a drop already there at foot-off
+    series = standing_series(lift_knee_px=60)
+    xy = series.xy_px.copy()
+    xy[34:98, LEFT_HIP, 1] -= HIP_W * np.tan(np.radians(3.0))
+    drop = _leg(series.with_values(xy_px=xy))
+    assert np.allclose(drop[34:98], 0.0, atol=1e-9)
+    assert HipLineEstimator().drop_deg(series.with_values(xy_px=xy), HOLD)[50] == \
+        pytest.approx(-3.0, abs=0.01)
 
 
 def test_leg_estimator_is_the_same_for_either_lifted_side():

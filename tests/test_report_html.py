@@ -12,6 +12,7 @@ import pytest
 from screening.live import Mp4Recorder
 from screening.report import write_timeseries_csv
 from screening.report_html import (
+    estimator_note,
     key_frame_times,
     key_frames,
     load_bundle,
@@ -171,3 +172,14 @@ def test_worst_key_frame_comes_from_the_steady_hold_not_its_edges():
                                       "steady_start_s": 2.3, "steady_end_s": 5.7}]}
     bundle = ResultBundle(doc, {"t_s": t, "phase": phase, "pelvic_drop_deg": drop})
     assert key_frame_times(bundle, 0)["worst"] == pytest.approx(5.0)
+
+
+def test_the_report_states_the_measured_error_of_the_estimator_used(tmp_path):
+    out = make_output(tmp_path)
+    doc = json.loads((out / "result.json").read_text())
+    for estimator, words in (("leg", "about 1 deg"), ("hip_line", "7 deg too low")):
+        doc["estimator"] = estimator
+        (out / "result.json").write_text(json.dumps(doc))
+        page = render_html(load_bundle(out))
+        assert f"the {estimator} estimator is" in page and words in page
+    assert estimator_note("no_such_estimator") == ""

@@ -5,9 +5,10 @@
 
 Fitting: for every clip, the detected hold that best matches the truth hold (same
 cleaning and hold detection as the pipeline); its hold medians of the two parts --
-lifted-leg lowering from the peak reference and the plain hip-line drop -- are the two
-features, and the median true 3-D drop over the same frames is the target. One least-
-squares fit through the origin over the clips gives ``leg_gain`` and ``hip_gain``.
+lifted-leg lowering from the peak reference and the change of the plain hip line since
+foot-off -- are the two features, and the median true 3-D drop over the same frames is
+the target. One least-squares fit through the origin over the clips gives ``leg_gain``
+and ``hip_gain``.
 
 Held-out scores: leave-one-body-out (``--folds body``, default; a body's clips are never
 in its own fit) or leave-one-clip-out (``--folds clip``). ``--test-set DIR`` fits on all
@@ -29,6 +30,7 @@ from screening.estimators import (
     HipLineEstimator,
     LegCoefficients,
     LegEstimator,
+    hip_change_deg,
     lowering_from_peak_deg,
 )
 from screening.phases import detect_holds
@@ -42,7 +44,8 @@ from .truth import ClipTruth, labelled_clips
 
 def clip_row(truth: ClipTruth, series, config: Config, template: LegCoefficients
              ) -> tuple[np.ndarray, float] | None:
-    """(features, target) of one clip: hold medians of [lowering, hip line], true drop."""
+    """(features, target) of one clip: hold medians of [lowering, hip-line change], true
+    drop."""
     cleaned = clean_series(series, min_visibility=config.min_visibility,
                            max_gap_s=config.max_gap_fill_s, cutoff_hz=config.lowpass_cutoff_hz)
     holds = [h for h in detect_holds(cleaned, config) if h.baseline is not None]
@@ -54,7 +57,7 @@ def clip_row(truth: ClipTruth, series, config: Config, template: LegCoefficients
                                         - max(t[h.hold_start], t0)))
     sl = slice(hold.hold_start, hold.hold_end)
     low = lowering_from_peak_deg(cleaned, hold, template)[sl]
-    hip = HipLineEstimator().drop_deg(cleaned, hold)[sl]
+    hip = hip_change_deg(HipLineEstimator().drop_deg(cleaned, hold), t, hold, template)[sl]
     if not (np.isfinite(low).any() and np.isfinite(hip).any()):
         return None
     x = np.array([np.nanmedian(low), np.nanmedian(hip)])
