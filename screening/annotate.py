@@ -1,5 +1,6 @@
-"""The annotated video: every frame with skeleton, pelvis line, live angle, phase and side,
-encoded as H.264 (yuv420p, faststart) so that browsers play it."""
+"""The annotated video: the frames (at most ``Config.annotated_max_fps`` per second) with
+skeleton, pelvis line, live angle, phase and side, encoded as H.264 (yuv420p, faststart)
+so that browsers play it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from .analysis import Analysis
 from .config import Config
+from .framestore import keep_frame
 from .overlay import draw_pose
 from .video import iter_frames, prefetch, scaled_size
 
@@ -42,8 +44,11 @@ def _small_frames(src, config: Config, frames) -> Iterator[tuple[float, np.ndarr
     if frames is not None and frames.complete and len(frames):
         yield from frames.frames()
         return
+    last = None
     for t_s, rgb in iter_frames(src, max_long_side_px=config.annotated_long_side_px):
-        yield t_s, rgb
+        if keep_frame(t_s, last, config.annotated_interval_s):
+            last = t_s
+            yield t_s, rgb
 
 
 def _drawn_frames(src, analysis: Analysis, config: Config, frames,

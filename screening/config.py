@@ -47,6 +47,7 @@ class Config:
     # decoding / outputs
     max_long_side_px: int = 960          # pose input; the model itself sees 256x256
     annotated_long_side_px: int = 720
+    annotated_max_fps: float = 15.0      # annotated video frame rate cap (0 = every frame)
     # estimator (see screening.estimators)
     estimator: str = "leg"
     mirrored: bool = False
@@ -59,6 +60,11 @@ class Config:
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
                 raise ValueError(f"Config.{f.name} must be >= 0, got {value}")
+
+    @property
+    def annotated_interval_s(self) -> float:
+        """Shortest time between two frames of the annotated video (0 = every frame)."""
+        return 1.0 / self.annotated_max_fps if self.annotated_max_fps > 0 else 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -19,8 +19,13 @@ from .video import scaled_size
 
 
 class FrameStore:
-    def __init__(self, long_side_px: int, *, quality: int = 85, max_bytes: int = 400 << 20):
+    """``min_interval_s`` > 0 keeps a frame only when at least that long after the last
+    one kept (the annotated video's frame-rate cap)."""
+
+    def __init__(self, long_side_px: int, *, quality: int = 85, max_bytes: int = 400 << 20,
+                 min_interval_s: float = 0.0):
         self.long_side_px = long_side_px
+        self.min_interval_s = min_interval_s
         self.quality = quality
         self.max_bytes = max_bytes
         self._pool = ThreadPoolExecutor(max_workers=1)
@@ -30,7 +35,8 @@ class FrameStore:
         self.complete = True  # False once frames were dropped for lack of memory
 
     def add(self, t_s: float, rgb: np.ndarray) -> None:
-        if not self.complete:
+        if not self.complete or not keep_frame(t_s, self._times[-1] if self._times else None,
+                                               self.min_interval_s):
             return
         self._times.append(t_s)
         self._pending.append(self._pool.submit(self._encode, rgb))
@@ -69,6 +75,13 @@ class FrameStore:
 
     def __len__(self) -> int:
         return len(self._times)
+
+
+def keep_frame(t_s: float, last_kept_s: float | None, min_interval_s: float) -> bool:
+    """Whether a frame at ``t_s`` is kept under a frame-rate cap (1 ms tolerance, so a
+    30 fps video capped at 15 fps keeps every other frame)."""
+    return last_kept_s is None or min_interval_s <= 0 or \
+        t_s - last_kept_s >= min_interval_s - 1e-3
 
 
 def _decode(data: bytes) -> np.ndarray:

@@ -117,8 +117,9 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
     """
     progress = progress or _no_progress
     result = AnalysisResult(input=str(path), status="error", config=config)
-    store = FrameStore(config.annotated_long_side_px) if out_dir is not None and annotate \
-        else None
+    store = FrameStore(config.annotated_long_side_px,
+                       min_interval_s=config.annotated_interval_s) \
+        if out_dir is not None and annotate else None
     try:
         result.video = info = probe(path)
         if info.duration_s > config.max_duration_s:

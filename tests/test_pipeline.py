@@ -56,7 +56,9 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
         stream = c.streams.video[0]
         assert stream.codec_context.name == "h264"
         assert stream.codec_context.pix_fmt == "yuv420p"
-        assert sum(1 for _ in c.decode(stream)) == len(frames)
+        # a 30 fps video: the annotated one is capped at 15 fps, every other frame
+        assert Config().annotated_max_fps == 15.0
+        assert sum(1 for _ in c.decode(stream)) == len(frames[::2])
 
 
 def test_error_result_is_written_and_replaces_nothing_half_done(tmp_path):
@@ -131,12 +133,33 @@ def test_uneven_frame_times_are_kept_in_the_annotated_video(tmp_path):
     for packet in stream.encode():
         out.mux(packet)
     out.close()
-    result = analyze_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames))
+    every = Config(annotated_max_fps=0)
+    result = analyze_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
+                           config=every)
     assert result.ok, result.error
     assert not any("annotated video" in w for w in result.to_dict()["warnings"])
     with av.open(str(tmp_path / "o" / "annotated.mp4")) as c:
         got = [round(float(f.pts * f.time_base) * 1000) for f in c.decode(video=0)]
     np.testing.assert_allclose(np.diff(got), np.diff(times_ms - times_ms[0]), atol=1)
+    # with the default 15 fps cap, frames closer than 1/15 s to the last kept are left out
+    analyze_video(clip, out_dir=tmp_path / "capped", backend=ReplayBackend(frames))
+    with av.open(str(tmp_path / "capped" / "annotated.mp4")) as c:
+        capped = [round(float(f.pts * f.time_base) * 1000) for f in c.decode(video=0)]
+    assert set(capped) <= set(got) and len(capped) < len(got)
+    assert min(np.diff(capped)) >= 1000 / 15 - 1
+
+
+def test_frame_rate_cap_keeps_frames_at_least_the_interval_apart():
+    from screening.framestore import keep_frame
+
+    kept, last = [], None
+    for t in np.arange(12) / 30:  # 30 fps capped at 15 fps: every other frame
+        if keep_frame(float(t), last, 1 / 15):
+            kept.append(round(float(t) * 30))
+            last = float(t)
+    assert kept == [0, 2, 4, 6, 8, 10]
+    assert keep_frame(0.01, 0.0, 0.0)             # no cap: every frame
+    assert keep_frame(5.0, None, 1 / 15)           # the first frame always
 
 
 def test_unwritable_output_is_an_error_result_not_an_exception(tmp_path, replayed):
