@@ -158,6 +158,8 @@ def draw_params(args) -> dict:
         motion["swing_hip_flex_deg"] = args.hip_flex
     if args.knee_flex is not None:
         motion["swing_knee_flex_deg"] = args.knee_flex
+    if args.ramp_delay is not None:
+        motion["ramp_delay_s"] = args.ramp_delay
 
     shirt_i, shorts_i = rng.choice(len(CLOTHES), 2, replace=False)
     look = dict(
@@ -537,6 +539,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--background", choices=["plain", "gradient", "noise", "panels"])
     ap.add_argument("--hip-flex", type=float, help="swing hip flexion (degrees)")
     ap.add_argument("--knee-flex", type=float, help="swing knee flexion (degrees)")
+    ap.add_argument("--ramp-delay", type=float,
+                    help="seconds from the start of the hold to the start of the drop "
+                    "(default random 0..0.3; negative, down to -0.8, starts the drop during "
+                    "the lift so that it is already there at foot-off)")
     ap.add_argument("--cam-distance", type=float, help="horizontal distance, m (2.3..4.5)")
     ap.add_argument("--cam-height", type=float, help="camera height, m (0.7..1.3)")
     ap.add_argument("--cam-roll", type=float, help="camera roll, degrees (-4..4)")

@@ -145,7 +145,9 @@ def _hold_drop(h: Hold, ti: float) -> float:
         # the oscillation fades in with the ramp, so the drop starts at exactly 0
         return r * h.target_drop_deg + r * osc
 
-    if ti < h.t_hold or ti >= h.t_down:
+    # a negative ramp delay starts the drop during the lift (a drop already there at
+    # foot-off); with a delay >= 0 the drop is exactly 0 until the hold starts
+    if ti < h.t_lift or ti >= h.t_down:
         return 0.0
     if ti < h.t_lower:
         return plateau(ti)
