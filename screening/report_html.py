@@ -38,11 +38,21 @@ ESTIMATOR_ERROR = {
 }
 
 
+# what each estimator cannot see (docs/VALIDATION.md, "Limits")
+ESTIMATOR_LIMIT = {
+    "leg": "It measures the drop that develops after the foot has left the floor: a drop "
+           "that is already there at that moment is under-read, so look at the video too.",
+}
+
+
 def estimator_note(estimator: str) -> str:
     """What is known of the error of ``estimator`` on clips with a known drop."""
     known = ESTIMATOR_ERROR.get(estimator)
+    if not known:
+        return ""
+    limit = ESTIMATOR_LIMIT.get(estimator)
     return (f"On rendered bodies with a known pelvic drop, the {estimator} estimator is "
-            f"{known}." if known else "")
+            f"{known}." + (f" {limit}" if limit else ""))
 
 
 DISCLAIMER = ("Screening and education, not a diagnosis. A positive or borderline result "

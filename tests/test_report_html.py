@@ -182,4 +182,5 @@ def test_the_report_states_the_measured_error_of_the_estimator_used(tmp_path):
         (out / "result.json").write_text(json.dumps(doc))
         page = render_html(load_bundle(out))
         assert f"the {estimator} estimator is" in page and words in page
+    assert "already there at that moment is under-read" in estimator_note("leg")
     assert estimator_note("no_such_estimator") == ""

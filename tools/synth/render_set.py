@@ -1,6 +1,8 @@
 """Render a varied set of clips (for fitting / validating corrections) with a manifest.csv.
 
     python -m tools.synth.render_set --out DIR --n 48 [--base-seed 1000] [--width 540 --height 960]
+    python -m tools.synth.render_set --out DIR --n 16 --base-seed 3001 --prefix E \
+        --ramp-delay -0.8 --back-every 0          # drop already there at foot-off
 
 The design is stratified: the (target drop, trunk mode, stance side) combinations
 (-2, 0, 2, 4, 6, 8, 10) x (follows, half, upright, lean) x (left, right) are shuffled and taken in
@@ -72,7 +74,7 @@ FIELDS = [
 ]
 
 
-def plan(n: int, base_seed: int, back_every: int) -> list[dict]:
+def plan(n: int, base_seed: int, back_every: int, prefix: str = "S") -> list[dict]:
     rng = np.random.default_rng(base_seed)
     combos = list(itertools.product(DROPS, TRUNKS, SIDES))
     order = []
@@ -86,7 +88,7 @@ def plan(n: int, base_seed: int, back_every: int) -> list[dict]:
         drop, trunk, side = order[k]
         out.append(
             dict(
-                name=f"S{base_seed + k:05d}",
+                name=f"{prefix}{base_seed + k:05d}",
                 seed=base_seed + k,
                 drop=drop,
                 trunk=trunk,
@@ -164,10 +166,13 @@ def main(argv=None) -> int:
     ap.add_argument("--width", type=int, default=540)
     ap.add_argument("--height", type=int, default=960)
     ap.add_argument("--crf", type=int, default=22)
+    ap.add_argument("--prefix", default="S", help="clip names: PREFIX + 5-digit seed")
+    ap.add_argument("--ramp-delay", type=float,
+                    help="passed to every clip (see generate --ramp-delay); default random")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    specs = plan(args.n, args.base_seed, args.back_every)
+    specs = plan(args.n, args.base_seed, args.back_every, args.prefix)
     # keep the manifest rows of clips from other runs into the same folder
     names = {s["name"] for s in specs}
     kept = []
@@ -204,7 +209,7 @@ def main(argv=None) -> int:
                 str(args.height),
                 "--crf",
                 str(args.crf),
-            ]
+            ] + ([] if args.ramp_delay is None else ["--ramp-delay", str(args.ramp_delay)])
             try:
                 generate.main(cli)
             except Exception:  # keep going: one bad clip should not stop the set
