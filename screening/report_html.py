@@ -30,9 +30,11 @@ REPORT_PDF = "report.pdf"
 NOISE_NOTE = ("Camera measurements of pelvic drop differ by about 3-4 deg between repeats "
               "(video SDD 2.7-2.8 deg, Dingenen 2018; goniometer MDC 4 deg, Youdas 2007): "
               "a result within that distance of a threshold is approximate.")
+DISCLAIMER = ("Screening and education, not a diagnosis. A positive or borderline result "
+              "points to exercises and, if in doubt, to a clinician.")
 # average error of each estimator on rendered clips with a known drop (docs/VALIDATION.md)
 ESTIMATOR_ERROR = {
-    "leg": "off by about 1 deg on average (0.93-0.96 deg; up to 5 deg on single clips)",
+    "leg": "off by about 1 deg on average (0.93-0.96 deg; up to about 5 deg on single clips)",
     "corrected": "off by about 2 deg on average",
     "hip_line": "about 7 deg too low on average",
 }
@@ -55,8 +57,6 @@ def estimator_note(estimator: str) -> str:
             f"{known}." + (f" {limit}" if limit else ""))
 
 
-DISCLAIMER = ("Screening and education, not a diagnosis. A positive or borderline result "
-              "points to exercises and, if in doubt, to a clinician.")
 CLASS_WORDS = {
     "negative": "level pelvis (negative)",
     "borderline": "small drop, within measurement noise (borderline)",
