@@ -10,9 +10,12 @@ The protocol (times in :class:`LiveTimings`):
     framing -> baseline (both legs) -> countdown -> lift LEFT -> hold LEFT
             -> rest (both legs) -> countdown -> lift RIGHT -> hold RIGHT -> final -> done
 
-The live numbers are guidance only. The recording (unmirrored frames with their real
-timestamps) is analysed afterwards by :func:`screening.analyze_video`, exactly like an
-uploaded file, and only that analysis produces a result.
+The live numbers are guidance only. The live pelvic drop uses the default estimator's
+formula and gains (:class:`screening.estimators.LegEstimator`), with the first second of
+the hold as its reference, so it can first be shown one second into the hold. The
+recording (unmirrored frames with their real timestamps) is analysed afterwards by
+:func:`screening.analyze_video`, exactly like an uploaded file, and only that analysis
+produces a result.
 """
 
 from __future__ import annotations
@@ -26,14 +29,16 @@ from pathlib import Path
 import numpy as np
 
 from .config import Config
-from .estimators import hip_obliquity_deg, side_sign
+from .estimators import LEG_FIT, LegCoefficients, hip_obliquity_deg, side_sign
 from .landmarks import (
     LEFT_ANKLE,
+    LEFT_FOOT,
     LEFT_HIP,
     LEFT_KNEE,
     LEFT_SHOULDER,
     NOSE,
     RIGHT_ANKLE,
+    RIGHT_FOOT,
     RIGHT_HIP,
     RIGHT_KNEE,
     RIGHT_SHOULDER,
@@ -159,6 +164,18 @@ def ankle_raise(xy: np.ndarray) -> float:
     return float((xy[RIGHT_ANKLE, 1] - xy[LEFT_ANKLE, 1]) / leg)
 
 
+def foot_heights_px(xy: np.ndarray) -> tuple[float, float]:
+    """(left, right): how far each foot (mean of its ankle and foot-index landmarks that are
+    found) is above the other ankle, in pixels; NaN if unknown."""
+    out = []
+    for points, other_ankle in (((LEFT_ANKLE, LEFT_FOOT), RIGHT_ANKLE),
+                                ((RIGHT_ANKLE, RIGHT_FOOT), LEFT_ANKLE)):
+        ys = xy[list(points), 1]
+        ys = ys[np.isfinite(ys)]
+        out.append(float(xy[other_ankle, 1] - ys.mean()) if ys.size else float("nan"))
+    return out[0], out[1]
+
+
 @dataclass(frozen=True)
 class Observation:
     """What the protocol needs from one frame."""
@@ -167,6 +184,8 @@ class Observation:
     framing: FramingCheck
     obliquity_deg: float = float("nan")
     ankle_raise: float = float("nan")   # left ankle above right, leg lengths
+    foot_heights_px: tuple[float, float] = (float("nan"), float("nan"))  # (left, right)
+    hip_width_px: float = float("nan")
 
 
 def observe(xy_px: np.ndarray | None, visibility: np.ndarray | None, width: int,
@@ -175,7 +194,8 @@ def observe(xy_px: np.ndarray | None, visibility: np.ndarray | None, width: int,
     if xy_px is None or not np.any(np.isfinite(xy_px)):
         return Observation(False, framing)
     xy = np.asarray(xy_px, dtype=float)
-    return Observation(True, framing, float(hip_obliquity_deg(xy)), ankle_raise(xy))
+    return Observation(True, framing, float(hip_obliquity_deg(xy)), ankle_raise(xy),
+                       foot_heights_px(xy), float(abs(xy[LEFT_HIP, 0] - xy[RIGHT_HIP, 0])))
 
 
 # ---------------------------------------------------------------------------------------
@@ -232,12 +252,15 @@ class GuidedProtocol:
     """
 
     def __init__(self, timings: LiveTimings = LiveTimings(), *, first_side: str = "left",
-                 lift_threshold: float = 0.06, smoothing_s: float = 0.25) -> None:
+                 lift_threshold: float = 0.06, smoothing_s: float = 0.25,
+                 reference_s: float = 1.0, leg: LegCoefficients = LEG_FIT) -> None:
         other_side(first_side)  # validates
         self.timings = timings
         self.sides = (first_side, other_side(first_side))
         self.lift_threshold = lift_threshold
         self.smoothing_s = smoothing_s
+        self.reference_s = reference_s
+        self.leg = leg
         self.stage = "framing"
         self._side_index = 0
         self._stage_start: float | None = None
@@ -245,8 +268,14 @@ class GuidedProtocol:
         self._lost_since: float | None = None
         self._baseline_obliquity: list[float] = []
         self._baseline_raise: list[float] = []
+        self._baseline_hip_width: list[float] = []
         self.baseline_obliquity_deg = float("nan")
         self.baseline_raise = 0.0
+        self.baseline_hip_width_px = float("nan")
+        # the first reference_s of each hold: (lifted-foot height in hip widths, hip-line drop)
+        self._reference: list[tuple[float, float]] = []
+        self._ref_height = float("nan")
+        self._ref_hip_deg = float("nan")
         self._smooth_drop: float | None = None
         self._last_t: float | None = None
         self._lift_seen = False
@@ -269,6 +298,7 @@ class GuidedProtocol:
         self._stage_start = t_s
         if stage == "baseline":
             self._baseline_obliquity, self._baseline_raise = [], []
+            self._baseline_hip_width = []
             self._lost_since = None
             if self.recording_started_s is None:
                 self.recording_started_s = t_s
@@ -284,11 +314,37 @@ class GuidedProtocol:
         value = obs.ankle_raise - self.baseline_raise
         return value if side == "left" else -value
 
-    def drop_deg(self, obs: Observation, side: str) -> float:
-        """Live pelvic drop on the lifted ``side`` (positive = that side lower)."""
+    def hip_line_drop_deg(self, obs: Observation, side: str) -> float:
+        """Plain hip-line drop on the lifted ``side`` against the baseline (+ = lower)."""
         if not (math.isfinite(obs.obliquity_deg) and math.isfinite(self.baseline_obliquity_deg)):
             return float("nan")
         return side_sign(side) * (obs.obliquity_deg - self.baseline_obliquity_deg)
+
+    def _foot_height(self, obs: Observation, side: str) -> float:
+        """Height of the lifted ``side``'s foot over the stance ankle, in baseline hip widths."""
+        height = obs.foot_heights_px[0 if side == "left" else 1]
+        if not (math.isfinite(height) and self.baseline_hip_width_px > 0):
+            return float("nan")
+        return height / self.baseline_hip_width_px
+
+    def leg_drop_deg(self, obs: Observation, side: str, hold_elapsed_s: float) -> float:
+        """The default (``leg``) estimator, live: the lifted foot's lowering from its highest
+        point in the first ``reference_s`` of the hold plus the hip line's change since
+        then, with the library's gains. NaN while that reference is being taken."""
+        height = self._foot_height(obs, side)
+        hip = self.hip_line_drop_deg(obs, side)
+        if hold_elapsed_s <= self.reference_s:
+            if math.isfinite(height) and math.isfinite(hip):
+                self._reference.append((height, hip))
+            return float("nan")
+        if not math.isfinite(self._ref_height) and self._reference:
+            heights, hips = zip(*self._reference, strict=True)
+            self._ref_height, self._ref_hip_deg = max(heights), float(np.median(hips))
+        if not (math.isfinite(height) and math.isfinite(hip)
+                and math.isfinite(self._ref_height)):
+            return float("nan")
+        lowering = math.degrees(math.asin(min(max(self._ref_height - height, -1.0), 1.0)))
+        return self.leg.leg_gain * lowering + self.leg.hip_gain * (hip - self._ref_hip_deg)
 
     def _smoothed(self, value: float, t_s: float) -> float | None:
         if not math.isfinite(value):
@@ -341,10 +397,14 @@ class GuidedProtocol:
                     self._baseline_obliquity.append(obs.obliquity_deg)
                 if math.isfinite(obs.ankle_raise):
                     self._baseline_raise.append(obs.ankle_raise)
+                if math.isfinite(obs.hip_width_px):
+                    self._baseline_hip_width.append(obs.hip_width_px)
             if elapsed >= tm.baseline_s and self._baseline_obliquity:
                 self.baseline_obliquity_deg = float(np.median(self._baseline_obliquity))
                 self.baseline_raise = (float(np.median(self._baseline_raise))
                                        if self._baseline_raise else 0.0)
+                self.baseline_hip_width_px = (float(np.median(self._baseline_hip_width))
+                                              if self._baseline_hip_width else float("nan"))
                 self._enter("countdown", t_s)
                 return self._step(t_s, obs)
             return LiveStatus("baseline", "Stand still on BOTH legs.",
@@ -383,7 +443,7 @@ class GuidedProtocol:
             elif self._lift_seen and math.isfinite(raised):
                 self._foot_down_since = (t_s if self._foot_down_since is None
                                          else self._foot_down_since)
-            drop = self._smoothed(self.drop_deg(obs, self.side), t_s)
+            drop = self._smoothed(self.leg_drop_deg(obs, self.side, elapsed), t_s)
             foot_down = (self._foot_down_since is not None
                          and t_s - self._foot_down_since >= tm.foot_down_s)
             timed_out = elapsed >= tm.hold_s
@@ -395,7 +455,8 @@ class GuidedProtocol:
                 self._side_index += 1
                 self._enter("rest" if self._side_index < 2 else "final", t_s)
                 return self._step(t_s, obs)
-            detail = "" if self._lift_seen else "We cannot see the foot lifted yet - lift it."
+            detail = ("We cannot see the foot lifted yet - lift it." if not self._lift_seen
+                      else "Measuring your starting position..." if drop is None else "")
             return LiveStatus("hold", f"Keep your {self.side.upper()} foot up: "
                               f"{math.ceil(tm.hold_s - elapsed)} s left", detail,
                               side=self.side, seconds_left=tm.hold_s - elapsed,
@@ -429,6 +490,8 @@ class GuidedProtocol:
         self._lift_seen = lift_seen
         self._foot_down_since = None
         self._smooth_drop = None
+        self._reference = []
+        self._ref_height = self._ref_hip_deg = float("nan")
 
 
 # ---------------------------------------------------------------------------------------

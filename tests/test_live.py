@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from screening.estimators import hip_obliquity_deg
+from screening.estimators import LEG_FIT, hip_obliquity_deg
 from screening.landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -24,6 +24,7 @@ from screening.live import (
     LiveSession,
     LiveTimings,
     Mp4Recorder,
+    Observation,
     check_framing,
     observe,
 )
@@ -33,11 +34,12 @@ W, H = 480, 640
 
 
 def body(*, scale: float = 1.0, hip_tilt_deg: float = 0.0, lift: str | None = None,
-         turn: float = 1.0, shift_y: float = 0.0) -> np.ndarray:
+         turn: float = 1.0, shift_y: float = 0.0, foot_down_px: float = 0.0) -> np.ndarray:
     """A person facing the camera (their left on the image right), unmirrored frame.
 
     ``hip_tilt_deg`` > 0 raises the subject's left hip; ``lift`` raises that ankle by a
-    quarter leg; ``turn`` < 1 narrows the body as if turning sideways.
+    quarter leg, less ``foot_down_px``; ``turn`` < 1 narrows the body as if turning
+    sideways. The hip width is 80 px at scale 1.
     """
     xy = np.full((33, 2), np.nan)
     cx, cy = W / 2, H / 2 + shift_y
@@ -55,7 +57,7 @@ def body(*, scale: float = 1.0, hip_tilt_deg: float = 0.0, lift: str | None = No
     xy[RIGHT_ANKLE] = (cx - half_hip, cy + 220 * s)
     if lift in ("left", "right"):
         ankle = LEFT_ANKLE if lift == "left" else RIGHT_ANKLE
-        xy[ankle, 1] -= 0.25 * 220 * s
+        xy[ankle, 1] -= 0.25 * 220 * s - foot_down_px
     return xy
 
 
@@ -139,6 +141,17 @@ def run(protocol, t0, seconds, make):
     return t, statuses
 
 
+def dropped(side: str, drop_deg: float) -> Observation:
+    """``side``'s foot lifted and the pelvis dropped by ``drop_deg`` on that side: its hip
+    and the lifted foot hanging from it go down by hip width x sin(drop)."""
+    tilt = -drop_deg if side == "left" else drop_deg  # + tilt = subject's left hip up
+    return obs(lift=side, hip_tilt_deg=tilt,
+               foot_down_px=80 * math.sin(math.radians(drop_deg)))
+
+
+GAIN = LEG_FIT.leg_gain + LEG_FIT.hip_gain  # a drop seen by both parts of the estimate
+
+
 def test_full_protocol_left_then_right_with_live_drop():
     p = GuidedProtocol(FAST)
     good = obs()
@@ -149,27 +162,37 @@ def test_full_protocol_left_then_right_with_live_drop():
     t, st = run(p, t, 1.0, lambda t: good)
     assert st[-1].stage == "countdown" and st[-1].side == "left"
     assert "LEFT" in st[-1].prompt
-    # the left foot comes up and the left side of the pelvis drops 4 deg (left hip lower)
-    lifted_left = obs(lift="left", hip_tilt_deg=-4)
-    t, st = run(p, t, 0.5, lambda t: lifted_left)
+    # the left foot comes up, the pelvis still level
+    t, st = run(p, t, 0.5, lambda t: dropped("left", 0.0))
     assert st[-1].stage == "hold" and st[-1].side == "left"
     assert "LEFT foot up" in st[-1].prompt and "s left" in st[-1].prompt
+    # the first second of the hold is the reference: no live drop yet
+    assert st[-1].drop_deg is None and "starting position" in st[-1].detail
     hold_start = t - 0.2
-    t, st = run(p, t, 2.0, lambda t: lifted_left)
-    assert st[-1].drop_deg == pytest.approx(4.0, abs=0.2)
+    t, st = run(p, t, 0.9, lambda t: dropped("left", 0.0))
+    assert st[-1].drop_deg == pytest.approx(0.0, abs=1e-6)
+    # then the left side of the pelvis drops 4 deg
+    t, st = run(p, t, 1.0, lambda t: dropped("left", 4.0))
+    assert st[-1].drop_deg == pytest.approx(4.0 * GAIN, abs=0.2)
     assert st[-1].hold_elapsed_s == pytest.approx(t - DT - hold_start, abs=0.1)
-    assert "pelvic drop +4.0 deg" in st[-1].overlay_lines()
-    t, st = run(p, t, 1.0, lambda t: lifted_left)
+    assert f"pelvic drop {st[-1].drop_deg:+.1f} deg" in st[-1].overlay_lines()
+    # a level pelvis with the foot lifted higher reads as a rise, as in the recording's
+    # analysis; the plain hip line alone would read 0 here
+    higher = obs(lift="left", foot_down_px=-80 * math.sin(math.radians(4.0)))
+    assert p.hip_line_drop_deg(higher, "left") == 0.0
+    assert p.leg_drop_deg(higher, "left", 2.0) == pytest.approx(-4.0 * LEG_FIT.leg_gain,
+                                                                 abs=1e-6)
+    t, st = run(p, t, 1.0, lambda t: dropped("left", 4.0))
     assert st[-1].stage == "rest"
     assert p.holds and p.holds[0].side == "left" and p.holds[0].lift_seen
-    # the right side: the right hip rises (pelvis level or rising on the lifted side)
-    t, st = run(p, t, 1.9, lambda t: good)
+    # the right side: the pelvis rises on the lifted side (negative drop)
+    t, st = run(p, t, 2.0, lambda t: good)
     assert st[-1].stage == "lift" and st[-1].side == "right"
-    lifted_right = obs(lift="right", hip_tilt_deg=-2)  # right hip higher -> negative drop
-    t, st = run(p, t, 0.6, lambda t: lifted_right)
+    t, st = run(p, t, 1.2, lambda t: dropped("right", 0.0))
     assert st[-1].stage == "hold" and st[-1].side == "right"
-    assert st[-1].drop_deg == pytest.approx(-2.0, abs=0.3)
-    t, st = run(p, t, 3.0, lambda t: lifted_right)
+    t, st = run(p, t, 1.2, lambda t: dropped("right", -2.0))
+    assert st[-1].drop_deg == pytest.approx(-2.0 * GAIN, abs=0.2)
+    t, st = run(p, t, 3.0, lambda t: dropped("right", -2.0))
     assert st[-1].done and not st[-1].recording
     assert [h.side for h in p.holds] == ["left", "right"]
     assert all(h.end_s - h.start_s == pytest.approx(3.0, abs=0.1) for h in p.holds)
@@ -183,6 +206,20 @@ def test_baseline_cancels_a_tilted_camera():
     assert p.baseline_obliquity_deg == pytest.approx(3.0, abs=1e-6)
     t, st = run(p, t, 0.5, lambda t: obs(lift="left", hip_tilt_deg=3))
     assert st[-1].stage == "hold"
+    assert p.hip_line_drop_deg(obs(lift="left", hip_tilt_deg=3), "left") == \
+        pytest.approx(0.0, abs=1e-6)
+    t, st = run(p, t, 1.5, lambda t: obs(lift="left", hip_tilt_deg=3))
+    assert st[-1].drop_deg == pytest.approx(0.0, abs=1e-6)
+
+
+def test_live_drop_starts_from_the_highest_foot_of_the_first_second():
+    # the foot is still rising during the first 0.4 s of the hold: the reference is its
+    # highest point, so holding it there afterwards reads level, not a rise
+    p = GuidedProtocol(FAST)
+    t, _ = run(p, 0.0, 2.5 + FAST.countdown_s, lambda t: obs())
+    t, st = run(p, t, 0.4, lambda t: obs(lift="left", foot_down_px=10.0))
+    assert st[-1].stage == "hold"
+    t, st = run(p, t, 2.0, lambda t: obs(lift="left"))
     assert st[-1].drop_deg == pytest.approx(0.0, abs=1e-6)
 
 
