@@ -276,6 +276,7 @@ class GuidedProtocol:
         self._reference: list[tuple[float, float]] = []
         self._ref_height = float("nan")
         self._ref_hip_deg = float("nan")
+        self._ref_start_s = 0.0
         self._smooth_drop: float | None = None
         self._last_t: float | None = None
         self._lift_seen = False
@@ -327,13 +328,14 @@ class GuidedProtocol:
             return float("nan")
         return height / self.baseline_hip_width_px
 
-    def leg_drop_deg(self, obs: Observation, side: str, hold_elapsed_s: float) -> float:
+    def leg_drop_deg(self, obs: Observation, side: str, since_reference_s: float) -> float:
         """The default (``leg``) estimator, live: the lifted foot's lowering from its highest
-        point in the first ``reference_s`` of the hold plus the hip line's change since
-        then, with the library's gains. NaN while that reference is being taken."""
+        point in the first ``reference_s`` of the hold (from when the lift was seen) plus
+        the hip line's change since then, with the library's gains. NaN while that
+        reference is being taken."""
         height = self._foot_height(obs, side)
         hip = self.hip_line_drop_deg(obs, side)
-        if hold_elapsed_s <= self.reference_s:
+        if since_reference_s <= self.reference_s:
             if math.isfinite(height) and math.isfinite(hip):
                 self._reference.append((height, hip))
             return float("nan")
@@ -438,12 +440,15 @@ class GuidedProtocol:
         if self.stage == "hold":
             raised = self._raise_of(obs, self.side)
             if math.isfinite(raised) and raised >= self.lift_threshold:
+                if not self._lift_seen:  # the timer started before the lift: new reference
+                    self._reset_reference(t_s)
                 self._lift_seen = True
                 self._foot_down_since = None
             elif self._lift_seen and math.isfinite(raised):
                 self._foot_down_since = (t_s if self._foot_down_since is None
                                          else self._foot_down_since)
-            drop = self._smoothed(self.leg_drop_deg(obs, self.side, elapsed), t_s)
+            drop = self._smoothed(self.leg_drop_deg(obs, self.side, t_s - self._ref_start_s),
+                                  t_s)
             foot_down = (self._foot_down_since is not None
                          and t_s - self._foot_down_since >= tm.foot_down_s)
             timed_out = elapsed >= tm.hold_s
@@ -489,9 +494,13 @@ class GuidedProtocol:
         self._stage_start = t_s
         self._lift_seen = lift_seen
         self._foot_down_since = None
-        self._smooth_drop = None
+        self._reset_reference(t_s)
+
+    def _reset_reference(self, t_s: float) -> None:
+        self._ref_start_s = t_s
         self._reference = []
         self._ref_height = self._ref_hip_deg = float("nan")
+        self._smooth_drop = None
 
 
 # ---------------------------------------------------------------------------------------

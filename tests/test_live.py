@@ -223,6 +223,17 @@ def test_live_drop_starts_from_the_highest_foot_of_the_first_second():
     assert st[-1].drop_deg == pytest.approx(0.0, abs=1e-6)
 
 
+def test_live_reference_restarts_when_the_lift_comes_after_the_timer():
+    p = GuidedProtocol(FAST)
+    t, _ = run(p, 0.0, 2.5 + FAST.countdown_s, lambda t: obs())
+    t, st = run(p, t, FAST.lift_wait_s + 0.1, lambda t: obs())
+    assert st[-1].stage == "hold"               # the timer started with both feet down
+    t, st = run(p, t, 0.5, lambda t: obs(lift="left"))
+    assert st[-1].drop_deg is None              # the reference is taken from the lift on
+    t, st = run(p, t, 1.0, lambda t: obs(lift="left"))
+    assert st[-1].drop_deg == pytest.approx(0.0, abs=1e-6)
+
+
 def test_hold_timer_starts_anyway_when_no_lift_is_seen():
     p = GuidedProtocol(FAST)
     good = obs()
