@@ -51,8 +51,10 @@ from screening.report_html import (
     estimator_note,
     key_frames,
     load_bundle,
+    repeated_sides,
     result_lines,
     result_title,
+    side_line,
     weak_side_text,
     write_reports,
 )
@@ -256,6 +258,11 @@ def show_bundle(bundle: ResultBundle, *, key: str, show_learn: bool = True) -> N
     thresholds = bundle.thresholds()
     any_weak = False
     several = len(bundle.tests) > 1
+    repeated = repeated_sides(doc)
+    if repeated:
+        st.markdown("#### Per leg, all holds together")
+        for side in repeated:
+            st.markdown(f"- {side_line(side)} {side.get('summary', '')}")
     for k, test in enumerate(bundle.tests):
         number = f"Test {k + 1}: " if several else ""
         colour = {"negative": "green", "borderline": "orange", "positive": "red"}.get(

@@ -81,12 +81,90 @@ def _num(value: float, digits: int = 2):
 
 
 @dataclass(frozen=True)
+class SideResult:
+    """All holds on one stance leg together: one verdict per tested side."""
+
+    stance_side: str
+    lifted_side: str
+    test_indices: list[int]      # positions in Analysis.tests
+    n_measured: int              # holds that were not inconclusive
+    metrics: HoldMetrics | None  # over the measured holds (None when there is none)
+    decision: Decision
+
+    def to_dict(self) -> dict:
+        m, d = self.metrics, self.decision
+        return {
+            "stance_side": self.stance_side,
+            "lifted_side": self.lifted_side,
+            "tests": list(self.test_indices),
+            "n_holds": len(self.test_indices),
+            "n_measured": self.n_measured,
+            "pelvic_drop_deg": {"median": _num(m.drop_median_deg) if m else None},
+            "trunk_lean_deg": {"median": _num(m.lean_median_deg) if m else None},
+            "classification": d.classification,
+            "compensated": d.compensated,
+            "weak_side": d.weak_side,
+            "clinical_label": d.clinical_label,
+            "summary": d.plain_summary,
+            "reasons": list(d.reasons),
+        }
+
+
+def summarise_sides(tests: list[TestResult], config: Config) -> list[SideResult]:
+    """One result per stance leg, in the order the legs were first tested.
+
+    The side's numbers are the medians over its measured (not inconclusive) holds, and the
+    side is decided from them like a single hold; with no measured hold it is
+    inconclusive.
+    """
+    order = list(dict.fromkeys(t.hold.stance_side for t in tests))
+    sides = []
+    for stance in order:
+        idx = [i for i, t in enumerate(tests) if t.hold.stance_side == stance]
+        lifted = tests[idx[0]].hold.lifted_side
+        measured = [tests[i] for i in idx if tests[i].decision.classification != "inconclusive"]
+        if not measured:
+            reason = (f"None of the {len(idx)} hold(s) on the {stance} leg could be measured; "
+                      "see the reasons of each hold.")
+            decision = Decision("inconclusive", False, None, [reason],
+                                f"inconclusive ({stance} stance)",
+                                f"Standing on your {stance} leg: the test could not be "
+                                "measured. " + reason)
+            sides.append(SideResult(stance, lifted, idx, 0, None, decision))
+            continue
+
+        def med(values):
+            values = [v for v in values if v is not None and np.isfinite(v)]
+            return float(np.median(values)) if values else float("nan")
+
+        ttd = [t.metrics.time_to_drop_s for t in measured if t.metrics.time_to_drop_s is not None]
+        metrics = HoldMetrics(
+            drop_median_deg=med([t.metrics.drop_median_deg for t in measured]),
+            drop_peak_deg=max(t.metrics.drop_peak_deg for t in measured),
+            drop_p25_deg=med([t.metrics.drop_p25_deg for t in measured]),
+            drop_p75_deg=med([t.metrics.drop_p75_deg for t in measured]),
+            lean_median_deg=med([t.metrics.lean_median_deg for t in measured]),
+            time_to_drop_s=min(ttd) if ttd else None,
+            valid_fraction=float(np.mean([t.metrics.valid_fraction for t in measured])),
+            filled_fraction=float(np.mean([t.metrics.filled_fraction for t in measured])))
+        decision = decide(metrics, stance_side=stance, lifted_side=lifted, problems=[],
+                          config=config)
+        if len(idx) > 1:
+            decision.reasons.insert(0, f"{len(measured)} of the {len(idx)} holds on the "
+                                       f"{stance} leg were measured; the side's numbers are "
+                                       "the medians over them.")
+        sides.append(SideResult(stance, lifted, idx, len(measured), metrics, decision))
+    return sides
+
+
+@dataclass(frozen=True)
 class Analysis:
     tests: list[TestResult]
     quality: dict
     timeseries: dict[str, np.ndarray]
     cleaned: LandmarkSeries
     warnings: list[str] = field(default_factory=list)
+    sides: list[SideResult] = field(default_factory=list)
 
 
 def check_recording(series: LandmarkSeries, config: Config) -> dict:
@@ -193,7 +271,8 @@ def analyse_landmarks(series: LandmarkSeries, config: Config) -> Analysis:
         warnings.append(f"Holds were shorter than the standard {config.standard_hold_s:g} s; "
                         "a longer hold shows fatigue (time-to-drop) better.")
     quality["n_holds"] = len(tests)
-    return Analysis(tests, quality, timeseries, cleaned, warnings)
+    return Analysis(tests, quality, timeseries, cleaned, warnings,
+                    summarise_sides(tests, config))
 
 
 def hold_problems(series: LandmarkSeries, hold: Hold, metrics: HoldMetrics, config: Config

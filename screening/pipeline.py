@@ -82,6 +82,7 @@ class AnalysisResult:
             "quality": quality,
             "warnings": (list(self.analysis.warnings) if self.analysis else []) + self.notes,
             "tests": [t.to_dict() for t in self.tests],
+            "sides": [side.to_dict() for side in self.analysis.sides] if self.analysis else [],
             "outputs": dict(self.outputs),
         }
 

@@ -142,6 +142,22 @@ def _deg(value) -> str:
     return "n/a" if value is None or not math.isfinite(float(value)) else f"{float(value):.1f} deg"
 
 
+def repeated_sides(doc: dict) -> list[dict]:
+    """The per-side results, when some leg was tested more than once (else empty: the
+    per-hold results already say everything)."""
+    sides = doc.get("sides") or []
+    return sides if any(side.get("n_holds", 1) > 1 for side in sides) else []
+
+
+def side_line(side: dict) -> str:
+    """One line for a leg tested several times."""
+    drop = (side.get("pelvic_drop_deg") or {}).get("median")
+    return (f"Standing on the {side['stance_side'].upper()} leg, {side['n_holds']} holds "
+            f"({side['n_measured']} measured): "
+            f"{CLASS_WORDS.get(side['classification'], side['classification'])}"
+            + (f", median drop {_deg(drop)}" if drop is not None else "") + ".")
+
+
 def result_title(test: dict) -> str:
     return (f"Standing on the {test['stance_side'].upper()} leg "
             f"({test['lifted_side']} foot lifted)")
@@ -400,6 +416,10 @@ def render_html(bundle: ResultBundle, *, subject_label: str = "", date: dt.date 
         err = bundle.doc.get("error") or {}
         parts.append(f"<h2>No result</h2><p>{e(str(err.get('message', '')))} "
                      f"{e(str(err.get('hint', '')))}</p>")
+    repeated = repeated_sides(bundle.doc)
+    if repeated:
+        parts.append("<h2>Per leg, all holds together</h2>")
+        parts.extend(f"<div>{e(side_line(side))}</div>" for side in repeated)
     for test in bundle.tests:
         colour = CLASS_COLOURS.get(test["classification"], "#999")
         parts.append(f"<div class='test' style='border-color:{colour}'>"
@@ -464,6 +484,8 @@ def render_pdf(bundle: ResultBundle, *, subject_label: str = "",
     if not bundle.ok:
         err = bundle.doc.get("error") or {}
         text(f"No result: {err.get('message', '')} {err.get('hint', '')}", gap=0.006)
+    for side in repeated_sides(bundle.doc):
+        text(side_line(side), bold=True, gap=0.004)
     for test in bundle.tests[:4]:
         colour = CLASS_COLOURS.get(test["classification"], "#333333")
         text(result_title(test), size=10, bold=True, colour=colour)

@@ -19,6 +19,7 @@ from screening.report_html import (
     read_timeseries_csv,
     render_html,
     render_pdf,
+    repeated_sides,
     result_lines,
     weak_side_text,
     write_reports,
@@ -184,3 +185,19 @@ def test_the_report_states_the_measured_error_of_the_estimator_used(tmp_path):
         assert f"the {estimator} estimator is" in page and words in page
     assert "already there at that moment is under-read" in estimator_note("leg")
     assert estimator_note("no_such_estimator") == ""
+
+
+def test_a_leg_tested_twice_gets_its_own_line_in_the_report(tmp_path):
+    out = make_output(tmp_path, tests=[a_test(), a_test(hold_start_s=9.0, hold_end_s=13.0)])
+    doc = json.loads((out / "result.json").read_text())
+    assert repeated_sides(doc) == []             # no "sides": nothing repeated to show
+    doc["sides"] = [{"stance_side": "right", "lifted_side": "left", "tests": [0, 1],
+                     "n_holds": 2, "n_measured": 2, "pelvic_drop_deg": {"median": 5.2},
+                     "classification": "positive", "summary": "s"}]
+    (out / "result.json").write_text(json.dumps(doc))
+    page = render_html(load_bundle(out))
+    assert "Per leg, all holds together" in page
+    assert "Standing on the RIGHT leg, 2 holds (2 measured): pelvis dropped (positive), " \
+           "median drop 5.2 deg." in page
+    doc["sides"][0]["n_holds"] = 1
+    assert repeated_sides(doc) == []

@@ -88,6 +88,32 @@ def test_scenario_both_sides_in_one_video():
     assert tests[1].hold_start_s > 8.0
 
 
+def test_scenario_repetitions_give_one_verdict_per_side():
+    # left foot lifted twice (drops 6 and 4 deg) and, once, the right foot (level)
+    a, _ = single_leg_series(lifted_side="left", drop_deg=6.0, duration_s=8.0)
+    b, _ = single_leg_series(lifted_side="right", drop_deg=0.0, duration_s=8.0)
+    c, _ = single_leg_series(lifted_side="left", drop_deg=3.0, duration_s=8.0)
+    analysis = analyse_landmarks(_concat(_concat(a, b), c), HIP_LINE)
+    assert [t.hold.lifted_side for t in analysis.tests] == ["left", "right", "left"]
+    right_stance, left_stance = analysis.sides
+    assert right_stance.stance_side == "right" and right_stance.test_indices == [0, 2]
+    assert right_stance.n_measured == 2
+    assert right_stance.metrics.drop_median_deg == pytest.approx(4.5, abs=0.4)
+    assert right_stance.decision.classification == "positive"
+    assert right_stance.decision.weak_side == "right"
+    assert "2 of the 2 holds" in right_stance.decision.reasons[0]
+    assert left_stance.test_indices == [1]
+    assert left_stance.decision.classification == "negative"
+    assert left_stance.to_dict()["n_holds"] == 1
+
+
+def test_scenario_side_with_only_unmeasurable_holds_is_inconclusive():
+    series, _ = single_leg_series(drop_deg=6.0, lift_s=(1.5, 2.5), ramp_s=0.3, duration_s=5)
+    [side] = analyse_landmarks(series, Config()).sides
+    assert side.decision.classification == "inconclusive" and side.metrics is None
+    assert side.to_dict()["pelvic_drop_deg"]["median"] is None
+
+
 def test_scenario_video_starting_on_one_leg_uses_baseline_after():
     series, _ = single_leg_series(drop_deg=5.0, lift_s=(-1.0, 4.0), duration_s=7.0)
     test = analyse_landmarks(series, HIP_LINE).tests[0]
