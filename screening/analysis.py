@@ -64,16 +64,18 @@ class TestResult:
                                 "p25": _num(m.drop_p25_deg), "p75": _num(m.drop_p75_deg)},
             "time_to_drop_s": None if m.time_to_drop_s is None else round(m.time_to_drop_s, 3),
             "trunk_lean_deg": {"median": _num(m.lean_median_deg)},
-            "classification": d.classification,
-            "compensated": d.compensated,
-            "weak_side": d.weak_side,
-            "clinical_label": d.clinical_label,
-            "summary": d.plain_summary,
-            "reasons": list(d.reasons),
+            **_decision_dict(d),
             "problems": [p.to_dict() for p in self.problems],
             "quality": {"valid_fraction": round(m.valid_fraction, 3),
                         "filled_fraction": round(m.filled_fraction, 3)},
         }
+
+
+def _decision_dict(d: Decision) -> dict:
+    """The decision's part of a hold's or a side's result.json entry."""
+    return {"classification": d.classification, "compensated": d.compensated,
+            "weak_side": d.weak_side, "clinical_label": d.clinical_label,
+            "summary": d.plain_summary, "reasons": list(d.reasons)}
 
 
 def _num(value: float, digits: int = 2):
@@ -101,12 +103,7 @@ class SideResult:
             "n_measured": self.n_measured,
             "pelvic_drop_deg": {"median": _num(m.drop_median_deg) if m else None},
             "trunk_lean_deg": {"median": _num(m.lean_median_deg) if m else None},
-            "classification": d.classification,
-            "compensated": d.compensated,
-            "weak_side": d.weak_side,
-            "clinical_label": d.clinical_label,
-            "summary": d.plain_summary,
-            "reasons": list(d.reasons),
+            **_decision_dict(d),
         }
 
 
