@@ -36,7 +36,7 @@ from screening.signal import clean_series
 
 from .landmark_cache import DEFAULT_ROOT, raw_landmarks
 from .run import format_report, score_set
-from .scoring import score_clip, scores_document
+from .scoring import held_out_scores, scores_document
 from .truth import ClipTruth, labelled_clips
 
 REF_WINDOW_S = 0.3
@@ -102,16 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     full = fit([designs[c.name] for c in usable])
     print("fitted on all", len(usable), "clips:", full)
 
-    key = (lambda c: c.body) if args.folds == "body" else (lambda c: c.name)
-    scores, fold_coefs = [], {}
-    for group in sorted({key(c) for c in clips}):
-        train = [designs[c.name] for c in usable if key(c) != group]
-        coef = fit(train)
-        fold_coefs[group] = coef.__dict__
-        estimator = CorrectedEstimator(coef)
-        for truth in (c for c in clips if key(c) == group):
-            scores.append(score_clip(truth, series[truth.name], config, estimator))
-    scores.sort(key=lambda s: s.name)
+    scores, fold_coefs = held_out_scores(clips, designs, series, config, args.folds, fit,
+                                         CorrectedEstimator)
+    fold_coefs = {group: c.__dict__ for group, c in fold_coefs.items()}
     print(format_report(scores, f"corrected, leave-one-{args.folds}-out "
                         f"({len(scores)} clips, each scored by a fit without it)"))
     doc = {"fitted_on": [str(s) for s in args.set], "folds": f"leave-one-{args.folds}-out",

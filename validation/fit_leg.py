@@ -38,7 +38,7 @@ from screening.signal import clean_series
 
 from .landmark_cache import DEFAULT_ROOT, raw_landmarks
 from .run import format_report, score_set
-from .scoring import score_clip, scores_document
+from .scoring import held_out_scores, scores_document
 from .truth import ClipTruth, labelled_clips
 
 
@@ -107,15 +107,9 @@ def main(argv: list[str] | None = None) -> int:
            "coefficients_all": _coef_dict(full)}
 
     if args.folds != "none":
-        key = (lambda c: c.body) if args.folds == "body" else (lambda c: c.name)
-        scores, fold_coefs = [], {}
-        for group in sorted({key(c) for c in clips}):
-            coef = fit([rows[c.name] for c in usable if key(c) != group], template)
-            fold_coefs[group] = _coef_dict(coef)
-            estimator = LegEstimator(coef)
-            for truth in (c for c in clips if key(c) == group):
-                scores.append(score_clip(truth, series[truth.name], config, estimator))
-        scores.sort(key=lambda s: s.name)
+        scores, fold_coefs = held_out_scores(clips, rows, series, config, args.folds,
+                                             lambda r: fit(r, template), LegEstimator)
+        fold_coefs = {group: _coef_dict(c) for group, c in fold_coefs.items()}
         print(format_report(scores, f"leg, leave-one-{args.folds}-out "
                             f"({len(scores)} clips, each scored by a fit without it)"))
         doc.update({"folds": f"leave-one-{args.folds}-out", "fold_coefficients": fold_coefs,

@@ -10,7 +10,7 @@ thresholds), stance-side accuracy and hold-window timing errors, overall and per
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -220,3 +220,23 @@ def scores_document(scores: Sequence[ClipScore]) -> dict:
             "by_factor": {f: {lv: s.to_dict() for lv, s in levels.items()}
                           for f, levels in breakdown(scores).items()},
             "clips": [s.to_dict() for s in scores]}
+
+
+def held_out_scores(clips: Sequence[ClipTruth], rows: dict, series: dict, config: Config,
+                    folds: str, fit_rows: Callable[[list], object],
+                    make_estimator: Callable[[object], DropEstimator]
+                    ) -> tuple[list[ClipScore], dict[str, object]]:
+    """Leave-one-group-out scores: for each body (``folds="body"``) or clip (``"clip"``),
+    fit on the usable ``rows`` of the other groups and score the group's clips with that
+    fit. Returns the scores (sorted by clip) and each group's fitted coefficients."""
+    key = (lambda c: c.body) if folds == "body" else (lambda c: c.name)
+    scores, fold_coefs = [], {}
+    for group in sorted({key(c) for c in clips}):
+        coef = fit_rows([rows[c.name] for c in clips
+                         if rows[c.name] is not None and key(c) != group])
+        fold_coefs[group] = coef
+        estimator = make_estimator(coef)
+        for truth in (c for c in clips if key(c) == group):
+            scores.append(score_clip(truth, series[truth.name], config, estimator))
+    scores.sort(key=lambda s: s.name)
+    return scores, fold_coefs
