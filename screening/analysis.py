@@ -13,7 +13,7 @@ import numpy as np
 from .config import Config
 from .decision import Decision, Problem, decide
 from .errors import RecordingError
-from .estimators import get_estimator, hip_line_obliquity_deg
+from .estimators import DropEstimator, get_estimator, hip_line_obliquity_deg, uncertainty_deg
 from .landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -45,6 +45,10 @@ class TestResult:
     problems: list[Problem]
     steady_start_s: float  # the steady hold: the per-hold numbers are measured over it
     steady_end_s: float
+    evidence: str = "markerless"        # what the drop rests on: "markers" or "markerless"
+    uncertainty_deg: float = float("nan")  # typical error of that evidence (held-out MAE)
+    markerless: HoldMetrics | None = None  # the markerless estimate, when markers were used
+    evidence_note: str = ""             # why markers were not used, when they were seen
 
     @property
     def hold_duration_s(self) -> float:
@@ -60,8 +64,12 @@ class TestResult:
             "hold_duration_s": round(self.hold_duration_s, 3),
             "steady_start_s": round(self.steady_start_s, 3),
             "steady_end_s": round(self.steady_end_s, 3),
-            "pelvic_drop_deg": {"median": _num(m.drop_median_deg), "peak": _num(m.drop_peak_deg),
-                                "p25": _num(m.drop_p25_deg), "p75": _num(m.drop_p75_deg)},
+            "evidence": self.evidence,
+            "uncertainty_deg": _num(self.uncertainty_deg),
+            **({"evidence_note": self.evidence_note} if self.evidence_note else {}),
+            "pelvic_drop_deg": _drop_dict(m),
+            **({"markerless_pelvic_drop_deg": _drop_dict(self.markerless)}
+               if self.markerless is not None else {}),
             "time_to_drop_s": None if m.time_to_drop_s is None else round(m.time_to_drop_s, 3),
             "trunk_lean_deg": {"median": _num(m.lean_median_deg)},
             **_decision_dict(d),
@@ -69,6 +77,11 @@ class TestResult:
             "quality": {"valid_fraction": round(m.valid_fraction, 3),
                         "filled_fraction": round(m.filled_fraction, 3)},
         }
+
+
+def _drop_dict(m: HoldMetrics) -> dict:
+    return {"median": _num(m.drop_median_deg), "peak": _num(m.drop_peak_deg),
+            "p25": _num(m.drop_p25_deg), "p75": _num(m.drop_p75_deg)}
 
 
 def _decision_dict(d: Decision) -> dict:
@@ -227,8 +240,13 @@ def check_recording(series: LandmarkSeries, config: Config) -> dict:
     return quality
 
 
-def analyse_landmarks(series: LandmarkSeries, config: Config) -> Analysis:
-    """Checks, cleaning, phases, measurement and decision. Raises RecordingError."""
+def analyse_landmarks(series: LandmarkSeries, config: Config, *,
+                      estimator: DropEstimator | None = None) -> Analysis:
+    """Checks, cleaning, phases, measurement and decision. Raises RecordingError.
+
+    ``estimator``: the markerless drop estimator (default: ``config.estimator``); the
+    validation passes fitted variants here, so it scores this very function.
+    """
     if config.mirrored:
         series = series.swap_sides()
     series, n_swapped = fix_side_swaps(series)
@@ -241,7 +259,7 @@ def analyse_landmarks(series: LandmarkSeries, config: Config) -> Analysis:
         raise RecordingError("No lifted foot was found: the person seems to stand on both legs "
                              "the whole time.", "Lift one foot clear of the floor (knee bent) "
                              "and hold it for several seconds.", code="no_lift")
-    estimator = get_estimator(config.estimator)
+    estimator = estimator or get_estimator(config.estimator)
     t = cleaned.t_s
     tests: list[TestResult] = []
     drops, leans = [], []
@@ -256,12 +274,13 @@ def analyse_landmarks(series: LandmarkSeries, config: Config) -> Analysis:
                                  threshold_deg=config.positive_from_deg,
                                  hysteresis_deg=config.time_to_drop_hysteresis_deg,
                                  start_s=float(t[hold.hold_start]))
+        uncertainty = uncertainty_deg(estimator.name)
         problems = hold_problems(cleaned, hold, metrics, config)
         decision = decide(metrics, stance_side=hold.stance_side, lifted_side=hold.lifted_side,
-                          problems=problems, config=config)
+                          problems=problems, config=config, uncertainty_deg=uncertainty)
         tests.append(TestResult(hold, float(t[hold.hold_start]), float(t[hold.hold_end - 1]),
                                 metrics, decision, problems, float(t[sl.start]),
-                                float(t[sl.stop - 1])))
+                                float(t[sl.stop - 1]), uncertainty_deg=uncertainty))
     timeseries = _timeseries(cleaned, series, holds, drops, leans)
     warnings = []
     if all(tr.hold_duration_s < config.standard_hold_s for tr in tests):
@@ -320,6 +339,9 @@ def _timeseries(cleaned: LandmarkSeries, raw: LandmarkSeries, holds: list[Hold],
         lifted[h.lift_start:h.lift_end] = h.lifted_side
         test_index[h.lift_start:h.lift_end] = k
     phase[~raw.detected()] = "no_person"
+    # the drop is measured only while the foot is held up: during the lift and the
+    # lowering the leg moves on purpose, so no drop is given there (NaN)
+    drop[phase != "hold"] = np.nan
     return {
         "t_s": t,
         "phase": phase,

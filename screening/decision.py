@@ -39,7 +39,14 @@ class Decision:
 
 
 def decide(metrics: HoldMetrics, *, stance_side: str, lifted_side: str,
-           problems: list[Problem], config: Config) -> Decision:
+           problems: list[Problem], config: Config,
+           uncertainty_deg: float = float("nan")) -> Decision:
+    """Classify one hold (or one side's medians).
+
+    ``uncertainty_deg`` is the typical error of the evidence the drop rests on. When the
+    drop lies within it of a threshold, the class could be the neighbouring one: the
+    reasons and the plain summary then say so, and a borderline call names no weak side.
+    """
     if problems or not math.isfinite(metrics.drop_median_deg):
         reasons = [f"{p.message} {p.hint}" for p in problems] or [
             "The pelvis could not be measured during the hold."]
@@ -59,6 +66,12 @@ def decide(metrics: HoldMetrics, *, stance_side: str, lifted_side: str,
     reasons = [
         _drop_reason(drop, lifted_side, config),
     ]
+    near = near_threshold(drop, uncertainty_deg, config)
+    if near:
+        reasons.append(
+            f"The measurement's typical error here is {uncertainty_deg:.1f} deg, so the true "
+            f"drop may be on the other side of the {near:g} deg threshold: repeat the test, "
+            "or use the printed pelvis markers for a reliable number.")
     if compensated:
         reasons.append(
             f"The trunk leaned {lean:.1f} deg toward the standing ({stance_side}) leg "
@@ -67,7 +80,7 @@ def decide(metrics: HoldMetrics, *, stance_side: str, lifted_side: str,
     if metrics.time_to_drop_s is not None:
         reasons.append(f"The drop passed {config.positive_from_deg:g} deg after "
                        f"{metrics.time_to_drop_s:.1f} s of the hold and stayed there.")
-    weak = stance_side if classification in ("positive", "borderline") or compensated else None
+    weak = stance_side if classification == "positive" or compensated else None
     clinical = {
         "positive": f"positive {stance_side} Trendelenburg",
         "borderline": f"borderline {stance_side} Trendelenburg",
@@ -75,8 +88,21 @@ def decide(metrics: HoldMetrics, *, stance_side: str, lifted_side: str,
     }[classification]
     if compensated:
         clinical += " (compensated)"
-    return Decision(classification, compensated, weak, reasons, clinical,
-                    _plain_summary(classification, compensated, drop, stance_side, lifted_side))
+    summary = _plain_summary(classification, compensated, drop, stance_side, lifted_side)
+    if near:
+        summary += (f" This is within the measurement's uncertainty (about "
+                    f"{uncertainty_deg:.1f} deg): repeat the test, or use the pelvis markers.")
+    return Decision(classification, compensated, weak, reasons, clinical, summary)
+
+
+def near_threshold(drop_deg: float, uncertainty_deg: float, config: Config) -> float | None:
+    """The threshold that lies within ``uncertainty_deg`` of ``drop_deg`` (the nearer one),
+    or None when the class is clear (or the uncertainty is unknown)."""
+    if not (math.isfinite(drop_deg) and math.isfinite(uncertainty_deg)):
+        return None
+    near = [th for th in (config.negative_below_deg, config.positive_from_deg)
+            if abs(drop_deg - th) < uncertainty_deg]
+    return min(near, key=lambda th: abs(drop_deg - th)) if near else None
 
 
 def _drop_reason(drop: float, lifted_side: str, config: Config) -> str:
@@ -103,7 +129,7 @@ def _plain_summary(classification: str, compensated: bool, drop: float, stance: 
     elif classification == "borderline":
         text = (f"Standing on your {stance} leg, your pelvis dropped {drop:.1f} deg on the "
                 f"{lifted} side: a small drop, within measurement noise. {muscles[0].upper()}"
-                f"{muscles[1:]} may be weak; repeat the test to be sure.")
+                f"{muscles[1:]} may be weak, or may not; repeat the test to be sure.")
     else:
         text = (f"Standing on your {stance} leg, your pelvis stayed level "
                 f"({drop:+.1f} deg on the {lifted} side).")

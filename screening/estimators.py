@@ -239,16 +239,16 @@ ESTIMATORS[CorrectedEstimator.name] = CorrectedEstimator()
 # * height(t) = (y stance ankle - y lifted point) / baseline hip width, for the lifted
 #   foot index and ankle landmarks (the knee and heel were tried: the knee is noisier,
 #   the heel is often hidden behind the flexed lifted foot);
-# * ref = the highest height around the end of the lift, within [hold start - 0.3 s,
-#   hold start + 0.6 s]: the leg is often still rising in the first frames of the hold,
-#   so the first frames alone are not the reference;
+# * the reference is taken over the first ``ref_s`` after the lift is first seen (the
+#   foot passes the lift threshold): the highest height of each point, and the median
+#   hip line. The foot is still rising in the first frames, so its peak, not its first
+#   value, is the reference. The same rule runs live (the webcam test) and offline;
 # * lowering(t) = asin(ref - height(t)), per point, then the mean of the points that
-#   are tracked in that frame: two landmarks on the same foot halve the landmark noise
-#   that a single one carries, and one is left when the other is not tracked;
-# * hip_change(t) = hip_line(t) - the median hip line over the same reference window:
-#   how far the plain hip line has moved since foot-off. At foot-off the hip line carries
-#   the pull of the lifted leg on its hip landmark (a false rise that grows with the knee
-#   lift), so its change since then is a cleaner cue than its value;
+#   are tracked in that frame;
+# * hip_change(t) = hip_line(t) - the reference hip line: how far the plain hip line has
+#   moved since foot-off. At foot-off the hip line carries the pull of the lifted leg on
+#   its hip landmark (a false rise that grows with the knee lift), so its change since
+#   then is a cleaner cue than its value;
 # * drop(t) = leg_gain * lowering(t) + hip_gain * hip_change(t) during the hold.
 #
 # leg_gain < 1 because the lifted foot is closer to the camera than the hips (it looks a
@@ -256,9 +256,11 @@ ESTIMATORS[CorrectedEstimator.name] = CorrectedEstimator()
 # adds what the hip landmarks see of the drop. No intercept: a level pelvis with the leg
 # held still reads 0 on both parts.
 #
-# Limits: it assumes the lifted leg keeps its posture during the hold; a foot that sags
-# reads as a drop, a foot lifted higher as a rise. Both parts are measured from foot-off,
-# so a drop already present at foot-off (and held unchanged) is not seen.
+# Assumptions, and what breaks them (docs/VALIDATION.md measures each):
+# * the lifted leg keeps its posture during the hold: a foot that sinks reads as a drop,
+#   a foot lifted higher as a rise;
+# * the pelvis is level at foot-off: both parts are measured from foot-off, so a drop
+#   already there when the foot leaves the floor (and held) is not seen.
 
 LEG_POINTS = ("foot", "ankle")
 _LEG_LANDMARKS = {"foot": (LEFT_FOOT, RIGHT_FOOT), "heel": (LEFT_HEEL, RIGHT_HEEL),
@@ -271,8 +273,7 @@ class LegCoefficients:
 
     leg_gain: float                    # deg of drop per deg of lifted-leg lowering
     hip_gain: float                    # deg of drop per deg of hip-line change since foot-off
-    ref_before_s: float = 0.3          # reference window around the hold start
-    ref_after_s: float = 0.6
+    ref_s: float = 1.0                 # reference window after the lift is first seen
     points: tuple[str, ...] = LEG_POINTS
 
 
@@ -286,98 +287,165 @@ class LegCoefficients:
 LEG_FIT = LegCoefficients(leg_gain=0.671, hip_gain=0.399)
 
 
-def lifted_leg_heights(series: LandmarkSeries, hold: Hold,
-                       points: tuple[str, ...] = LEG_POINTS) -> dict[str, np.ndarray]:
-    """(N,) height of each lifted-leg point above the stance ankle, in baseline hip widths.
+@dataclass(frozen=True)
+class TwoLegBaseline:
+    """What the two-leg stance before (or after) a hold gives the estimators: medians
+    over its frames."""
 
-    All NaN without a two-leg baseline or a usable baseline hip width.
-    """
-    n = len(series)
-    nan = {p: np.full(n, np.nan) for p in points}
+    hip_obliquity_deg: float   # :func:`hip_obliquity_deg` (subject's left hip up +)
+    hip_width_px: float        # horizontal distance of the two hip landmarks
+
+    @classmethod
+    def from_frames(cls, xy_px: np.ndarray) -> TwoLegBaseline:
+        """From landmarks ``xy_px`` (K, 33, 2) of two-leg frames (NaN where unknown)."""
+        def median(values: np.ndarray) -> float:
+            values = values[np.isfinite(values)]
+            return float(np.median(values)) if values.size else float("nan")
+
+        return cls(hip_obliquity_deg=median(hip_obliquity_deg(xy_px)),
+                   hip_width_px=median(np.abs(xy_px[:, LEFT_HIP, 0] - xy_px[:, RIGHT_HIP, 0])))
+
+    @property
+    def usable(self) -> bool:
+        return np.isfinite(self.hip_obliquity_deg) and self.hip_width_px > 0
+
+
+def hold_baseline(series: LandmarkSeries, hold: Hold) -> TwoLegBaseline | None:
+    """The two-leg baseline of ``hold`` (None without one, or when it is unusable)."""
     if hold.baseline is None:
-        return nan
-    xy = series.xy_px
-    base = slice(*hold.baseline)
-    widths = np.abs(xy[base, LEFT_HIP, 0] - xy[base, RIGHT_HIP, 0])
-    if not np.any(np.isfinite(widths)):
-        return nan
-    hip_width = float(np.nanmedian(widths))
-    if not hip_width > 0:
-        return nan
-    lifted = 0 if hold.lifted_side == "left" else 1
-    stance_ankle_y = xy[:, (LEFT_ANKLE, RIGHT_ANKLE)[1 - lifted], 1]
-    return {p: (stance_ankle_y - xy[:, _LEG_LANDMARKS[p][lifted], 1]) / hip_width
-            for p in points}
+        return None
+    baseline = TwoLegBaseline.from_frames(series.xy_px[slice(*hold.baseline)])
+    return baseline if baseline.usable else None
 
 
-def reference_mask(t_s: np.ndarray, hold: Hold, before_s: float, after_s: float
-                   ) -> np.ndarray:
-    """(N,) True for the frames within [hold start - before_s, hold start + after_s]."""
-    if len(t_s) == 0 or not 0 <= hold.hold_start < len(t_s):
-        return np.zeros(len(t_s), dtype=bool)
-    t0 = t_s[hold.hold_start]
-    return (t_s >= t0 - before_s) & (t_s <= t0 + after_s)
+class LegStream:
+    """The leg estimator for one hold, frame by frame: the one implementation that the
+    recording's analysis (:class:`LegEstimator`) and the live webcam test both run.
 
+    Feed every frame from the moment the lift is first seen with :meth:`add`; it returns
+    the drop of that frame, or NaN while the reference is still being taken (the first
+    ``ref_s``) or when the frame lacks the landmarks.
+    """
 
-def peak_reference(height: np.ndarray, t_s: np.ndarray, hold: Hold, before_s: float,
-                   after_s: float) -> float:
-    """Highest ``height`` within [hold start - before_s, hold start + after_s]; NaN if none."""
-    window = height[reference_mask(t_s, hold, before_s, after_s)]
-    window = window[np.isfinite(window)]
-    return float(window.max()) if window.size else float("nan")
+    def __init__(self, lifted_side: str, baseline: TwoLegBaseline, lift_seen_s: float,
+                 coefficients: LegCoefficients = LEG_FIT) -> None:
+        self.lifted_side = lifted_side
+        self.baseline = baseline
+        self.lift_seen_s = lift_seen_s
+        self.c = coefficients
+        self._lifted = 0 if lifted_side == "left" else 1
+        self._ref_heights: list[np.ndarray] = []
+        self._ref_hips: list[float] = []
+        self.ref_height: np.ndarray | None = None  # per point, in hip widths
+        self.ref_hip_deg = float("nan")
 
+    def heights(self, xy_px: np.ndarray) -> np.ndarray:
+        """(P,) height of each lifted-leg point above the stance ankle, in hip widths."""
+        stance_ankle_y = xy_px[(LEFT_ANKLE, RIGHT_ANKLE)[1 - self._lifted], 1]
+        return np.array([(stance_ankle_y - xy_px[_LEG_LANDMARKS[p][self._lifted], 1])
+                         / self.baseline.hip_width_px for p in self.c.points])
 
-def hip_change_deg(hip_line_deg: np.ndarray, t_s: np.ndarray, hold: Hold,
-                   coefficients: LegCoefficients = LEG_FIT) -> np.ndarray:
-    """(N,) hip-line drop minus its median over the reference window around foot-off
-    (all NaN when that window has no finite value)."""
-    window = hip_line_deg[reference_mask(t_s, hold, coefficients.ref_before_s,
-                                         coefficients.ref_after_s)]
-    window = window[np.isfinite(window)]
-    if not window.size:
-        return np.full(len(hip_line_deg), np.nan)
-    return hip_line_deg - float(np.median(window))
+    def hip_drop_deg(self, xy_px: np.ndarray) -> float:
+        """The plain hip-line drop of one frame against the baseline."""
+        return side_sign(self.lifted_side) * float(
+            hip_obliquity_deg(xy_px) - self.baseline.hip_obliquity_deg)
 
+    @property
+    def reference_ready(self) -> bool:
+        return self.ref_height is not None
 
-def lowering_from_peak_deg(series: LandmarkSeries, hold: Hold,
-                           coefficients: LegCoefficients = LEG_FIT) -> np.ndarray:
-    """(N,) lowering of the lifted leg below its peak reference, asin(ref - height) in
-    degrees, averaged over the tracked points of each frame (NaN where none is tracked)."""
-    c = coefficients
-    heights = lifted_leg_heights(series, hold, c.points)
-    lowerings = []
-    for height in heights.values():
-        ref = peak_reference(height, series.t_s, hold, c.ref_before_s, c.ref_after_s)
-        lowerings.append(np.degrees(np.arcsin(np.clip(ref - height, -1.0, 1.0))))
-    stacked = np.array(lowerings).reshape(len(lowerings), len(series))
-    out = np.full(len(series), np.nan)
-    tracked = np.isfinite(stacked).any(axis=0)
-    if tracked.any():
-        out[tracked] = np.nanmean(stacked[:, tracked], axis=0)
-    return out
+    def add(self, t_s: float, xy_px: np.ndarray) -> float:
+        """Take one frame (landmarks (33, 2)); returns its drop, NaN while the reference
+        is being taken."""
+        if not self.reference_ready:
+            if t_s <= self.lift_seen_s + self.c.ref_s:
+                self._ref_heights.append(self.heights(xy_px))
+                self._ref_hips.append(self.hip_drop_deg(xy_px))
+                return float("nan")
+            self.finish_reference()
+        return self.drop_deg(xy_px)
+
+    def finish_reference(self) -> None:
+        """Fix the reference from the frames taken so far (NaN parts stay NaN)."""
+        heights = np.array(self._ref_heights).reshape(-1, len(self.c.points))
+        hips = np.array(self._ref_hips, dtype=float)
+        with np.errstate(all="ignore"):
+            self.ref_height = np.array([np.nanmax(col) if np.isfinite(col).any() else np.nan
+                                        for col in heights.T])
+            self.ref_hip_deg = (float(np.nanmedian(hips)) if np.isfinite(hips).any()
+                                else float("nan"))
+
+    def parts_deg(self, xy_px: np.ndarray) -> tuple[float, float]:
+        """(lowering of the lifted leg, hip-line change) of one frame against the
+        (finished) reference, in degrees; NaN where the frame lacks the landmarks."""
+        lowering = np.degrees(np.arcsin(np.clip(self.ref_height - self.heights(xy_px),
+                                                -1.0, 1.0)))
+        lowering = lowering[np.isfinite(lowering)]
+        return (float(lowering.mean()) if lowering.size else float("nan"),
+                self.hip_drop_deg(xy_px) - self.ref_hip_deg)
+
+    def drop_deg(self, xy_px: np.ndarray) -> float:
+        """The drop of one frame against the (finished) reference."""
+        lowering, hip_change = self.parts_deg(xy_px)
+        return self.c.leg_gain * lowering + self.c.hip_gain * hip_change
 
 
 class LegEstimator:
-    """Lowering of the lifted leg from its peak around foot-off, plus a share of the change
-    of the plain hip line since foot-off (see the comment block above and
+    """Lowering of the lifted leg from its peak just after foot-off, plus a share of the
+    change of the plain hip line since then (see the comment block above and
     docs/VALIDATION.md)."""
 
     name = "leg"
-    description = ("lowering of the lifted leg during the hold (from its highest point at "
-                   "the end of the lift) plus a share of the hip-line change since foot-off")
+    description = ("lowering of the lifted leg during the hold (from its highest point just "
+                   "after the foot left the floor) plus a share of the hip-line change since "
+                   "then")
 
     def __init__(self, coefficients: LegCoefficients = LEG_FIT) -> None:
         self.coefficients = coefficients
 
+    def parts(self, series: LandmarkSeries, hold: Hold) -> LegStream | None:
+        """The hold's stream with its reference taken (None without a usable baseline)."""
+        baseline = hold_baseline(series, hold)
+        if baseline is None:
+            return None
+        t, xy = series.t_s, series.xy_px
+        stream = LegStream(hold.lifted_side, baseline, float(t[hold.lift_start]),
+                           self.coefficients)
+        i = hold.lift_start
+        while i < hold.hold_end and t[i] <= stream.lift_seen_s + self.coefficients.ref_s:
+            stream.add(float(t[i]), xy[i])
+            i += 1
+        stream.finish_reference()
+        return stream
+
     def drop_deg(self, series: LandmarkSeries, hold: Hold) -> np.ndarray:
-        c = self.coefficients
         # outside the hold the leg is moving on purpose: only the plain hip line is given
         drop = HipLineEstimator().drop_deg(series, hold)
-        sl = slice(hold.hold_start, hold.hold_end)
-        lowering = lowering_from_peak_deg(series, hold, c)
-        hip_change = hip_change_deg(drop, series.t_s, hold, c)
-        drop[sl] = c.leg_gain * lowering[sl] + c.hip_gain * hip_change[sl]
+        stream = self.parts(series, hold)
+        if stream is None:
+            return drop
+        # offline, the frames inside the reference window are measured against it too
+        for i in range(hold.hold_start, hold.hold_end):
+            drop[i] = stream.drop_deg(series.xy_px[i])
         return drop
 
 
 ESTIMATORS[LegEstimator.name] = LegEstimator()
+
+
+# --- Typical error of each kind of evidence ----------------------------------------------
+#
+# The held-out mean absolute error of each estimator on rendered clips that no fit has
+# seen, over all motion types (docs/VALIDATION.md gives the sets and commands). A hold
+# carries the value of the evidence its drop rests on, and the decision says so when the
+# drop lies within it of a threshold. Estimators without a measured value carry NaN.
+TYPICAL_ERROR_DEG = {
+    "leg": 4.6,
+    "corrected": 5.0,
+    "hip_line": 7.0,
+}
+
+
+def uncertainty_deg(estimator_name: str) -> float:
+    """Typical error (held-out MAE, degrees) of ``estimator_name``; NaN when unknown."""
+    return TYPICAL_ERROR_DEG.get(estimator_name, float("nan"))

@@ -10,9 +10,10 @@ The protocol (times in :class:`LiveTimings`):
     framing -> baseline (both legs) -> countdown -> lift LEFT -> hold LEFT
             -> rest (both legs) -> countdown -> lift RIGHT -> hold RIGHT -> final -> done
 
-The live numbers are guidance only. The live pelvic drop uses the default estimator's
-formula and gains (:class:`screening.estimators.LegEstimator`), with the first second of
-the hold as its reference, so it can first be shown one second into the hold. The
+The live numbers are guidance only. The live pelvic drop is computed by the recording's
+own estimator code in streaming form (:class:`screening.estimators.LegStream`): the same
+formula, gains and reference (the first second after the lift is seen), so it can first be
+shown one second into the hold. The
 recording (unmirrored frames with their real timestamps) is analysed afterwards by
 :func:`screening.analyze_video`, exactly like an uploaded file, and only that analysis
 produces a result.
@@ -29,7 +30,14 @@ from pathlib import Path
 import numpy as np
 
 from .config import Config
-from .estimators import LEG_FIT, LegCoefficients, hip_obliquity_deg, side_sign
+from .estimators import (
+    LEG_FIT,
+    LegCoefficients,
+    LegStream,
+    TwoLegBaseline,
+    hip_obliquity_deg,
+    side_sign,
+)
 from .landmarks import (
     LEFT_ANKLE,
     LEFT_FOOT,
@@ -186,6 +194,7 @@ class Observation:
     ankle_raise: float = float("nan")   # left ankle above right, leg lengths
     foot_heights_px: tuple[float, float] = (float("nan"), float("nan"))  # (left, right)
     hip_width_px: float = float("nan")
+    xy_px: np.ndarray | None = None     # (33, 2) landmarks of the frame, NaN where unknown
 
 
 def observe(xy_px: np.ndarray | None, visibility: np.ndarray | None, width: int,
@@ -195,7 +204,8 @@ def observe(xy_px: np.ndarray | None, visibility: np.ndarray | None, width: int,
         return Observation(False, framing)
     xy = np.asarray(xy_px, dtype=float)
     return Observation(True, framing, float(hip_obliquity_deg(xy)), ankle_raise(xy),
-                       foot_heights_px(xy), float(abs(xy[LEFT_HIP, 0] - xy[RIGHT_HIP, 0])))
+                       foot_heights_px(xy), float(abs(xy[LEFT_HIP, 0] - xy[RIGHT_HIP, 0])),
+                       xy)
 
 
 # ---------------------------------------------------------------------------------------
@@ -253,13 +263,12 @@ class GuidedProtocol:
 
     def __init__(self, timings: LiveTimings = LiveTimings(), *, first_side: str = "left",
                  lift_threshold: float = 0.06, smoothing_s: float = 0.25,
-                 reference_s: float = 1.0, leg: LegCoefficients = LEG_FIT) -> None:
+                 leg: LegCoefficients = LEG_FIT) -> None:
         other_side(first_side)  # validates
         self.timings = timings
         self.sides = (first_side, other_side(first_side))
         self.lift_threshold = lift_threshold
         self.smoothing_s = smoothing_s
-        self.reference_s = reference_s
         self.leg = leg
         self.stage = "framing"
         self._side_index = 0
@@ -272,11 +281,7 @@ class GuidedProtocol:
         self.baseline_obliquity_deg = float("nan")
         self.baseline_raise = 0.0
         self.baseline_hip_width_px = float("nan")
-        # the first reference_s of each hold: (lifted-foot height in hip widths, hip-line drop)
-        self._reference: list[tuple[float, float]] = []
-        self._ref_height = float("nan")
-        self._ref_hip_deg = float("nan")
-        self._ref_start_s = 0.0
+        self._stream: LegStream | None = None  # the hold's drop, from the lift seen on
         self._smooth_drop: float | None = None
         self._last_t: float | None = None
         self._lift_seen = False
@@ -308,6 +313,11 @@ class GuidedProtocol:
             self._foot_down_since = None
             self._smooth_drop = None
 
+    def _both_feet_down(self, obs: Observation) -> bool:
+        """Neither ankle is raised above the other by half the lift threshold (the two-leg
+        baseline must be taken on two legs)."""
+        return math.isfinite(obs.ankle_raise) and abs(obs.ankle_raise) < self.lift_threshold / 2
+
     def _raise_of(self, obs: Observation, side: str) -> float:
         """How far ``side``'s ankle is above the other one (leg lengths, baseline removed)."""
         if not math.isfinite(obs.ankle_raise):
@@ -321,32 +331,13 @@ class GuidedProtocol:
             return float("nan")
         return side_sign(side) * (obs.obliquity_deg - self.baseline_obliquity_deg)
 
-    def _foot_height(self, obs: Observation, side: str) -> float:
-        """Height of the lifted ``side``'s foot over the stance ankle, in baseline hip widths."""
-        height = obs.foot_heights_px[0 if side == "left" else 1]
-        if not (math.isfinite(height) and self.baseline_hip_width_px > 0):
+    def live_drop_deg(self, t_s: float, obs: Observation) -> float:
+        """The hold's drop for this frame, from the recording's own estimator in streaming
+        form; NaN before the lift is seen, while its reference is taken (the first second)
+        and where the frame lacks landmarks."""
+        if self._stream is None or obs.xy_px is None:
             return float("nan")
-        return height / self.baseline_hip_width_px
-
-    def leg_drop_deg(self, obs: Observation, side: str, since_reference_s: float) -> float:
-        """The default (``leg``) estimator, live: the lifted foot's lowering from its highest
-        point in the first ``reference_s`` of the hold (from when the lift was seen) plus
-        the hip line's change since then, with the library's gains. NaN while that
-        reference is being taken."""
-        height = self._foot_height(obs, side)
-        hip = self.hip_line_drop_deg(obs, side)
-        if since_reference_s <= self.reference_s:
-            if math.isfinite(height) and math.isfinite(hip):
-                self._reference.append((height, hip))
-            return float("nan")
-        if not math.isfinite(self._ref_height) and self._reference:
-            heights, hips = zip(*self._reference, strict=True)
-            self._ref_height, self._ref_hip_deg = max(heights), float(np.median(hips))
-        if not (math.isfinite(height) and math.isfinite(hip)
-                and math.isfinite(self._ref_height)):
-            return float("nan")
-        lowering = math.degrees(math.asin(min(max(self._ref_height - height, -1.0), 1.0)))
-        return self.leg.leg_gain * lowering + self.leg.hip_gain * (hip - self._ref_hip_deg)
+        return self._stream.add(t_s, obs.xy_px)
 
     def _smoothed(self, value: float, t_s: float) -> float | None:
         if not math.isfinite(value):
@@ -393,6 +384,15 @@ class GuidedProtocol:
                     return LiveStatus("framing", "Get into position.",
                                       "We lost sight of you: step back into the picture.",
                                       holds=done_holds)
+            elif not self._both_feet_down(obs):
+                # a foot is up: this is no two-leg baseline; start it again
+                self._lost_since = None
+                self._stage_start = t_s
+                self._baseline_obliquity, self._baseline_raise = [], []
+                self._baseline_hip_width = []
+                return LiveStatus("baseline", "Put BOTH feet on the floor and stand still.",
+                                  "The test starts from a moment on both legs.",
+                                  seconds_left=tm.baseline_s, recording=True, holds=done_holds)
             else:
                 self._lost_since = None
                 if math.isfinite(obs.obliquity_deg):
@@ -441,14 +441,13 @@ class GuidedProtocol:
             raised = self._raise_of(obs, self.side)
             if math.isfinite(raised) and raised >= self.lift_threshold:
                 if not self._lift_seen:  # the timer started before the lift: new reference
-                    self._reset_reference(t_s)
+                    self._start_stream(t_s)
                 self._lift_seen = True
                 self._foot_down_since = None
             elif self._lift_seen and math.isfinite(raised):
                 self._foot_down_since = (t_s if self._foot_down_since is None
                                          else self._foot_down_since)
-            drop = self._smoothed(self.leg_drop_deg(obs, self.side, t_s - self._ref_start_s),
-                                  t_s)
+            drop = self._smoothed(self.live_drop_deg(t_s, obs), t_s)
             foot_down = (self._foot_down_since is not None
                          and t_s - self._foot_down_since >= tm.foot_down_s)
             timed_out = elapsed >= tm.hold_s
@@ -494,12 +493,16 @@ class GuidedProtocol:
         self._stage_start = t_s
         self._lift_seen = lift_seen
         self._foot_down_since = None
-        self._reset_reference(t_s)
+        self._stream = None
+        self._smooth_drop = None
+        if lift_seen:
+            self._start_stream(t_s)
 
-    def _reset_reference(self, t_s: float) -> None:
-        self._ref_start_s = t_s
-        self._reference = []
-        self._ref_height = self._ref_hip_deg = float("nan")
+    def _start_stream(self, t_s: float) -> None:
+        """The lift is seen now: the hold's drop is measured from here on."""
+        baseline = TwoLegBaseline(self.baseline_obliquity_deg, self.baseline_hip_width_px)
+        self._stream = (LegStream(self.side, baseline, t_s, self.leg) if baseline.usable
+                        else None)
         self._smooth_drop = None
 
 

@@ -175,6 +175,8 @@ def result_lines(test: dict, thresholds: tuple[float, float, float]) -> list[str
                      f"{_deg(drop.get('p25'))} to {_deg(drop.get('p75'))}, peak "
                      f"{_deg(drop.get('peak'))}); thresholds: below {negative_below:g} deg "
                      f"level, from {positive_from:g} deg positive.")
+        if test.get("evidence"):
+            lines.append(evidence_text(test))
         lean = (test.get("trunk_lean_deg") or {}).get("median")
         lean_text = f"Trunk lean toward the standing leg: {_deg(lean)}"
         if test.get("compensated"):
@@ -193,23 +195,42 @@ def result_lines(test: dict, thresholds: tuple[float, float, float]) -> list[str
     return lines
 
 
+def evidence_text(test: dict) -> str:
+    """What the drop rests on, and its typical error."""
+    u = test.get("uncertainty_deg")
+    error = f" (typical error about {u:.1f} deg)" if u is not None else ""
+    if test.get("evidence") == "markers":
+        other = (test.get("markerless_pelvic_drop_deg") or {}).get("median")
+        return (f"Measured from the printed pelvis markers{error}; the camera-only estimate "
+                f"was {_deg(other)}.")
+    text = f"Measured from the body landmarks alone, without markers{error}."
+    if test.get("evidence_note"):
+        text += " " + test["evidence_note"]
+    return text
+
+
 def weak_side_text(test: dict) -> str:
-    """Which side is weak, named as clinicians do and explained."""
+    """Which side is weak, named as clinicians do and explained; as strong as the
+    measurement allows (a borderline drop names no weak side, only a possible one)."""
     side = test.get("weak_side")
+    lifted = test["lifted_side"]
+    muscles_of = ("the hip abductors at the side of your {side} hip (mainly gluteus medius), "
+                  "which keep the pelvis level when you stand on that leg")
+    if test.get("classification") == "borderline" and not side:
+        stance = test["stance_side"]
+        muscles = muscles_of.format(side=stance)
+        return (f"Borderline: standing on your {stance} leg, the {lifted} side of your pelvis "
+                f"sagged a little, within measurement noise. {muscles[0].upper()}{muscles[1:]}, "
+                "may be weak, or may not: repeat the test, or use the printed pelvis markers "
+                "for a reliable number.")
     if not side:
         return ""
-    lifted = test["lifted_side"]
     label = test.get("clinical_label") or f"{test['classification']} {side} Trendelenburg"
     label = f"{label[0].upper()}{label[1:]}"
-    muscles = (f"the hip abductors at the side of your {side} hip (mainly gluteus medius), "
-               "which keep the pelvis level when you stand on that leg")
+    muscles = muscles_of.format(side=side)
     if test["classification"] == "positive":
         what = (f"standing on your {side} leg, the {lifted} side of your pelvis sagged: "
                 f"{muscles}, did not hold it.")
-    elif test["classification"] == "borderline":
-        what = (f"standing on your {side} leg, the {lifted} side of your pelvis sagged a "
-                f"little, within measurement noise: {muscles}, may be weak. Repeat the test "
-                "to be sure.")
     else:
         what = (f"your pelvis stayed level only because your trunk leaned over the {side} "
                 f"leg; {muscles}, may still be weak.")

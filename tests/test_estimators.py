@@ -14,7 +14,6 @@ from screening.estimators import (
     LegEstimator,
     get_estimator,
     leg_lowering_deg,
-    lowering_from_peak_deg,
 )
 from screening.landmarks import (
     LEFT_ANKLE,
@@ -204,4 +203,3 @@ def test_leg_estimator_gives_nan_never_an_error_without_data():
     # a one-frame hold at the very end of the series
     short = Hold("left", 110, 119, 120, 120, (0, 20))
     assert _leg(series, short).shape == (120,)
-    assert lowering_from_peak_deg(series, short).shape == (120,)

@@ -24,17 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from screening.analysis import analyse_landmarks
 from screening.config import Config
-from screening.estimators import (
-    LEG_FIT,
-    HipLineEstimator,
-    LegCoefficients,
-    LegEstimator,
-    hip_change_deg,
-    lowering_from_peak_deg,
-)
-from screening.phases import detect_holds
-from screening.signal import clean_series
+from screening.errors import ScreeningError
+from screening.estimators import LEG_FIT, LegCoefficients, LegEstimator
 
 from .landmark_cache import DEFAULT_ROOT, raw_landmarks
 from .run import format_report, score_set
@@ -44,24 +37,31 @@ from .truth import ClipTruth, labelled_clips
 
 def clip_row(truth: ClipTruth, series, config: Config, template: LegCoefficients
              ) -> tuple[np.ndarray, float] | None:
-    """(features, target) of one clip: hold medians of [lowering, hip-line change], true
-    drop."""
-    cleaned = clean_series(series, min_visibility=config.min_visibility,
-                           max_gap_s=config.max_gap_fill_s, cutoff_hz=config.lowpass_cutoff_hz)
-    holds = [h for h in detect_holds(cleaned, config) if h.baseline is not None]
-    if not holds:
+    """(features, target) of one clip: steady-hold medians of [lowering, hip-line change]
+    as the shipped estimator computes them, and the true drop over the same frames.
+
+    The hold, its cleaned landmarks and its steady part come from the shipped analysis
+    (``analyse_landmarks``), so the fit sees what the pipeline sees."""
+    try:
+        analysis = analyse_landmarks(series, config)
+    except ScreeningError:
         return None
     t0, t1 = truth.hold_start_s, truth.hold_end_s
-    t = cleaned.t_s
-    hold = max(holds, key=lambda h: max(0.0, min(t[h.hold_end - 1], t1)
-                                        - max(t[h.hold_start], t0)))
-    sl = slice(hold.hold_start, hold.hold_end)
-    low = lowering_from_peak_deg(cleaned, hold, template)[sl]
-    hip = hip_change_deg(HipLineEstimator().drop_deg(cleaned, hold), t, hold, template)[sl]
-    if not (np.isfinite(low).any() and np.isfinite(hip).any()):
+    tests = [tr for tr in analysis.tests if tr.hold.baseline is not None]
+    if not tests:
         return None
-    x = np.array([np.nanmedian(low), np.nanmedian(hip)])
-    return x, float(np.median(truth.drop3d_deg[sl]))
+    test = max(tests, key=lambda tr: max(0.0, min(tr.hold_end_s, t1) - max(tr.hold_start_s, t0)))
+    stream = LegEstimator(template).parts(analysis.cleaned, test.hold)
+    if stream is None:
+        return None
+    t = analysis.cleaned.t_s
+    frames = np.flatnonzero((t >= test.steady_start_s) & (t <= test.steady_end_s))
+    parts = np.array([stream.parts_deg(analysis.cleaned.xy_px[i]) for i in frames])
+    if not np.isfinite(parts).all(axis=1).any():
+        return None
+    x = np.nanmedian(parts, axis=0)
+    frames = frames[frames < len(truth.drop3d_deg)]
+    return x, float(np.median(truth.drop3d_deg[frames]))
 
 
 def fit(rows: list[tuple[np.ndarray, float]], template: LegCoefficients) -> LegCoefficients:

@@ -20,8 +20,6 @@ from screening.config import Config
 from screening.errors import ScreeningError
 from screening.estimators import DropEstimator
 from screening.landmarks import LandmarkSeries
-from screening.phases import detect_holds
-from screening.signal import clean_series
 
 from .truth import ClipTruth
 
@@ -78,32 +76,15 @@ class ClipScore:
 
 def measure_holds(series: LandmarkSeries, config: Config,
                   estimator: DropEstimator | None = None) -> list[MeasuredHold]:
-    """Holds and their median drop from a *raw* landmark series.
-
-    With ``estimator=None`` this is exactly the pipeline (``analyse_landmarks`` with
-    ``config.estimator``). With an estimator object (e.g. one fitted inside a
-    cross-validation fold) the same cleaning and hold detection are used and the
-    estimator's per-frame drop is summarised by its median over the hold, as the
-    pipeline does.
+    """Holds and their median drop from a *raw* landmark series, through the shipped
+    analysis (``analyse_landmarks``: recording checks, side-swap fixing, cleaning, hold
+    detection, the steady-hold median, the decision). ``estimator`` (e.g. one fitted
+    inside a cross-validation fold) replaces ``config.estimator``; nothing else differs.
     """
-    if estimator is None:
-        analysis = analyse_landmarks(series, config)
-        return [MeasuredHold(t.hold.lifted_side, t.hold_start_s, t.hold_end_s,
-                             t.metrics.drop_median_deg, t.decision.classification)
-                for t in analysis.tests]
-    if config.mirrored:
-        series = series.swap_sides()
-    cleaned = clean_series(series, min_visibility=config.min_visibility,
-                           max_gap_s=config.max_gap_fill_s, cutoff_hz=config.lowpass_cutoff_hz)
-    out = []
-    for hold in detect_holds(cleaned, config):
-        drop = estimator.drop_deg(cleaned, hold)[hold.hold_start:hold.hold_end]
-        median = float(np.median(drop[np.isfinite(drop)])) if np.isfinite(drop).any() \
-            else float("nan")
-        out.append(MeasuredHold(hold.lifted_side, float(cleaned.t_s[hold.hold_start]),
-                                float(cleaned.t_s[hold.hold_end - 1]), median,
-                                classify(median, config)))
-    return out
+    analysis = analyse_landmarks(series, config, estimator=estimator)
+    return [MeasuredHold(t.hold.lifted_side, t.hold_start_s, t.hold_end_s,
+                         t.metrics.drop_median_deg, t.decision.classification)
+            for t in analysis.tests]
 
 
 def score_clip(truth: ClipTruth, series: LandmarkSeries, config: Config,
