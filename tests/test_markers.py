@@ -531,3 +531,23 @@ def test_pipeline_without_markers_gives_an_empty_marker_record(tmp_path):
     assert result.ok, result.error
     assert len(result.markers) == len(series) and not result.markers.any_seen
     assert result.to_dict()["quality"]["marker_both_seen_fraction"] == 0.0
+
+
+# --- the app --------------------------------------------------------------------------
+
+def test_app_offers_the_marker_sheet_on_the_upload_page(tmp_path, monkeypatch):
+    pytest.importorskip("streamlit")
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PELVIC_SCREEN_DATA_DIR", str(tmp_path))
+    app = Path(__file__).resolve().parents[1] / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=120)
+    at.query_params["page"] = "upload"
+    at.run()
+    assert not at.exception, at.exception
+    assert "Printed pelvis markers (optional, most reliable)" in [e.label for e in at.expander]
+    body = " ".join(m.value for m in at.markdown)
+    assert "id 0 goes on the right side of your body" in body
+    assert "ASIS" in body and "iliac crests" in body
