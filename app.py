@@ -380,9 +380,27 @@ def file_uploader(label: str, *, max_mb: int, **kwargs):
     return st.file_uploader(label, **kwargs)
 
 
+@st.cache_data(show_spinner=False)
+def marker_sheet_pdf(paper: str) -> bytes:
+    from screening.markers.sheet import marker_sheet_bytes
+
+    return marker_sheet_bytes(paper)
+
+
+def show_marker_sheet(*, key: str) -> None:
+    """Where the printed pelvis markers go, and the sheet to print."""
+    with st.expander("Printed pelvis markers (optional, most reliable)"):
+        st.markdown(content.markdown("markers"))
+        paper = st.radio("Paper", ("A4", "letter"), horizontal=True, key=f"{key}_paper")
+        st.download_button("Download the marker sheet (PDF)", marker_sheet_pdf(paper),
+                           file_name=f"pelvic-screen-markers-{paper.lower()}.pdf",
+                           mime="application/pdf", key=f"{key}_sheet")
+
+
 def page_upload(settings: Settings) -> None:
     st.header("Analyse a video")
     st.markdown(content.markdown("howto"))
+    show_marker_sheet(key="upload_markers")
     label = st.text_input("Subject label for the report (optional)", key="upload_label")
     uploaded = file_uploader("A video of the single-leg stance test", type=UPLOAD_TYPES,
                              key="upload_file", max_mb=settings.max_upload_mb)
@@ -550,6 +568,7 @@ def page_webcam(settings: Settings) -> None:
     st.markdown("The app guides you through the test: stand back until your whole body is in "
                 "the picture, press **START**, and follow the instructions on the video. "
                 "The recording is then analysed like an uploaded video.")
+    show_marker_sheet(key="live_markers")
     try:
         from streamlit_webrtc import WebRtcMode, webrtc_streamer
     except ImportError:

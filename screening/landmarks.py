@@ -158,9 +158,16 @@ class LandmarkSeries:
             filled=self.filled[:, perm],
         )
 
-    def save_npz(self, path) -> None:
+    def save_npz(self, path, extra: dict[str, np.ndarray] | None = None) -> None:
+        """Write the series; ``extra`` arrays (e.g. the markers' ``marker_*``) are stored
+        beside it and ignored by :meth:`load_npz`."""
+        extra = dict(extra or {})
+        clash = set(extra) & {"t_s", "xy_px", "visibility", "presence", "world_xyz_m",
+                              "n_people", "luma_mean", "filled", "size_px"}
+        if clash:
+            raise ValueError(f"extra arrays must not replace landmark arrays: {sorted(clash)}")
         np.savez_compressed(
-            path, t_s=self.t_s, xy_px=self.xy_px, visibility=self.visibility,
+            path, **extra, t_s=self.t_s, xy_px=self.xy_px, visibility=self.visibility,
             presence=self.presence, world_xyz_m=self.world_xyz_m, n_people=self.n_people,
             luma_mean=self.luma_mean, filled=self.filled,
             size_px=np.array([self.width_px, self.height_px]),

@@ -20,9 +20,11 @@ from .config import Config
 from .errors import InputError, ScreeningError
 from .framestore import FrameStore
 from .landmarks import LandmarkSeries
+from .markers import MarkerFrame, MarkerSeries
+from .markers.detect import MarkerTracker
 from .pose import PoseBackend, PoseFrame
 from .pose.model import ModelInfo, resolve_model
-from .video import VideoInfo, iter_frames, prefetch, probe
+from .video import VideoInfo, iter_frames, iter_frames_with_luma, prefetch, probe
 
 SCHEMA_VERSION = "1.0"
 
@@ -53,6 +55,7 @@ class AnalysisResult:
     error: ScreeningError | None = None
     analysis: Analysis | None = None
     landmarks: LandmarkSeries | None = None
+    markers: MarkerSeries | None = None  # printed pelvis markers, one sample per pose frame
     outputs: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # problems with the outputs, not the test
 
@@ -69,6 +72,9 @@ class AnalysisResult:
         quality = dict(self.analysis.quality) if self.analysis else {}
         if self.video:
             quality.setdefault("rotation_applied_deg", self.video.rotation_deg)
+        if self.markers is not None:
+            for key, value in self.markers.summary().items():
+                quality.setdefault(key, value)
         return {
             "schema_version": SCHEMA_VERSION,
             "input": self.input,
@@ -94,16 +100,59 @@ def estimate_pose(path: str | Path, backend: PoseBackend, *, max_long_side_px: i
 
     ``frame_sink(t_s, rgb)``, when given, also receives every frame (e.g. a FrameStore).
     """
+    series, _ = _pose_pass(path, backend, max_long_side_px=max_long_side_px,
+                           duration_hint_s=duration_hint_s, progress=progress,
+                           frame_sink=frame_sink, markers=False)
+    return series
+
+
+def estimate_pose_and_markers(path: str | Path, backend: PoseBackend, *,
+                              max_long_side_px: int | None, mirrored: bool = False,
+                              duration_hint_s: float = 0.0, progress: Progress = _no_progress,
+                              frame_sink: Callable[[float, object], None] | None = None
+                              ) -> tuple[LandmarkSeries, MarkerSeries]:
+    """:func:`estimate_pose`, and in the same pass the printed pelvis markers
+    (screening.markers), looked for at full resolution around the pelvis the pose found.
+    The markers share the landmarks' frames and pixel grid."""
+    series, markers = _pose_pass(path, backend, max_long_side_px=max_long_side_px,
+                                 duration_hint_s=duration_hint_s, progress=progress,
+                                 frame_sink=frame_sink, markers=True, mirrored=mirrored)
+    assert markers is not None
+    return series, markers
+
+
+def _pose_pass(path, backend: PoseBackend, *, max_long_side_px: int | None,
+               duration_hint_s: float, progress: Progress,
+               frame_sink: Callable[[float, object], None] | None, markers: bool,
+               mirrored: bool = False) -> tuple[LandmarkSeries, MarkerSeries | None]:
     frames: list[PoseFrame] = []
+    marker_frames: list[MarkerFrame] = []
+    tracker: MarkerTracker | None = None
     size = (0, 0)
-    for t_s, rgb in prefetch(iter_frames(path, max_long_side_px=max_long_side_px)):
+    if markers:
+        decoded = iter_frames_with_luma(path, max_long_side_px=max_long_side_px)
+    else:
+        decoded = ((t_s, rgb, None) for t_s, rgb in
+                   iter_frames(path, max_long_side_px=max_long_side_px))
+    for t_s, rgb, gray in prefetch(decoded):
         size = (rgb.shape[1], rgb.shape[0])
         if frame_sink is not None:
             frame_sink(t_s, rgb)
-        frames.append(backend.process(rgb, t_s))
+        pose = backend.process(rgb, t_s)
+        frames.append(pose)
+        if gray is not None:
+            if tracker is None:
+                tracker = MarkerTracker(pose_size_px=size, full_size_px=(gray.shape[1],
+                                                                         gray.shape[0]),
+                                        mirrored=mirrored)
+            marker_frames.append(tracker.process(gray, pose.xy_px if pose.n_people else None))
         if duration_hint_s > 0 and len(frames) % 10 == 0:
             progress(min(t_s / duration_hint_s, 1.0), f"pose {t_s:.1f}/{duration_hint_s:.1f} s")
-    return LandmarkSeries.from_frames(frames, width_px=size[0], height_px=size[1])
+    series = LandmarkSeries.from_frames(frames, width_px=size[0], height_px=size[1])
+    if not markers:
+        return series, None
+    return series, MarkerSeries.from_frames(series.t_s, marker_frames, width_px=size[0],
+                                            height_px=size[1])
 
 
 def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str | Path | None = None,
@@ -137,15 +186,19 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
             result.model = model
         try:
             progress(0.0, "finding the pose")
-            series = estimate_pose(path, backend, max_long_side_px=config.max_long_side_px,
-                                   duration_hint_s=info.duration_s,
-                                   progress=lambda f, m: progress(0.85 * f, m),
-                                   frame_sink=store.add if store is not None else None)
+            series, markers = estimate_pose_and_markers(
+                path, backend, max_long_side_px=config.max_long_side_px,
+                mirrored=config.mirrored, duration_hint_s=info.duration_s,
+                progress=lambda f, m: progress(0.85 * f, m),
+                frame_sink=store.add if store is not None else None)
         finally:
             if own_backend:
                 backend.close()
         result.landmarks = series
+        result.markers = markers
         progress(0.85, "measuring")
+        # The markers are carried beside the analysis; once analyse_landmarks takes them
+        # (``markers=``), they are passed here.
         result.analysis = analyse_landmarks(series, config)
         result.status = "ok"
     except ScreeningError as exc:

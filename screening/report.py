@@ -73,7 +73,9 @@ def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None) 
                                       result.config, frames=frames)
                 files["annotated_video"] = ANNOTATED_MP4
         if result.landmarks is not None and len(result.landmarks):
-            result.landmarks.save_npz(stage / LANDMARKS_NPZ)
+            markers = getattr(result, "markers", None)
+            result.landmarks.save_npz(stage / LANDMARKS_NPZ,
+                                      extra=markers.npz_arrays() if markers is not None else None)
             files["landmarks"] = LANDMARKS_NPZ
         result.outputs = {k: str(out_dir / v) for k, v in files.items()}
         write_json(stage / RESULT_JSON, result.to_dict())

@@ -148,6 +148,20 @@ def iter_frames(path: str | Path, *, max_long_side_px: int | None = None
     ``t_s`` starts at 0 for the first frame. Stops quietly at a truncated end; raises
     :class:`InputError` only when no frame at all can be decoded.
     """
+    for t_s, rgb, _ in _decode(path, max_long_side_px=max_long_side_px, luma=False):
+        yield t_s, rgb
+
+
+def iter_frames_with_luma(path: str | Path, *, max_long_side_px: int | None = None
+                          ) -> Iterator[tuple[float, np.ndarray, np.ndarray]]:
+    """Like :func:`iter_frames`, and also the frame's luma (gray, uint8) at full
+    resolution, upright: ``(t_s, rgb, gray_full)``. Small details such as printed
+    markers are found in the luma while the pose model gets the downscaled RGB."""
+    yield from _decode(path, max_long_side_px=max_long_side_px, luma=True)
+
+
+def _decode(path: str | Path, *, max_long_side_px: int | None, luma: bool
+            ) -> Iterator[tuple[float, np.ndarray, np.ndarray | None]]:
     import av
 
     path = Path(path)
@@ -177,11 +191,14 @@ def iter_frames(path: str | Path, *, max_long_side_px: int | None = None
                 if last_t is not None and t <= last_t:
                     continue  # duplicated or out-of-order timestamp: skip the frame
                 rgb = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
+                gray = _luma(frame) if luma else None
                 if rotation:
                     rgb = np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))
+                    if gray is not None:
+                        gray = np.ascontiguousarray(np.rot90(gray, k=rotation // 90))
                 last_t = t
                 n += 1
-                yield t, rgb
+                yield t, rgb, gray
         except av.error.FFmpegError:
             if n == 0:
                 raise InputError(f"{path.name} could not be decoded (corrupt or unsupported).",
@@ -192,6 +209,20 @@ def iter_frames(path: str | Path, *, max_long_side_px: int | None = None
                              "Record the test again; the file holds no picture.", code="no_frames")
     finally:
         container.close()
+
+
+_PLANAR_YUV = ("yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12",
+               "nv21")
+
+
+def _luma(frame) -> np.ndarray:
+    """Full-resolution luma (uint8) of a decoded frame. For planar YUV (nearly every
+    camera video) this is a view of the Y plane, no conversion; otherwise converted."""
+    if frame.format.name in _PLANAR_YUV:
+        plane = frame.planes[0]
+        rows = np.frombuffer(plane, dtype=np.uint8).reshape(frame.height, plane.line_size)
+        return rows[:, :frame.width]
+    return frame.to_ndarray(format="gray")
 
 
 T = TypeVar("T")
