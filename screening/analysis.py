@@ -25,6 +25,8 @@ from .landmarks import (
     RIGHT_SHOULDER,
     LandmarkSeries,
 )
+from .markers import MarkerSeries
+from .markers.drop import marker_drop_deg, marker_evidence, marker_sides_agree
 from .metrics import HoldMetrics, summarise_hold, trunk_lean_deg
 from .phases import Hold, detect_holds, frontal_ratio, lift_signals, steady_slice
 from .signal import clean_series, fix_side_swaps
@@ -241,11 +243,15 @@ def check_recording(series: LandmarkSeries, config: Config) -> dict:
 
 
 def analyse_landmarks(series: LandmarkSeries, config: Config, *,
-                      estimator: DropEstimator | None = None) -> Analysis:
+                      estimator: DropEstimator | None = None,
+                      markers: MarkerSeries | None = None) -> Analysis:
     """Checks, cleaning, phases, measurement and decision. Raises RecordingError.
 
     ``estimator``: the markerless drop estimator (default: ``config.estimator``); the
     validation passes fitted variants here, so it scores this very function.
+    ``markers``: the printed pelvis markers found in the same frames. A hold whose markers
+    were seen well enough is measured from them (``evidence == "markers"``), with the
+    markerless estimate beside it; otherwise from the landmarks alone, saying why.
     """
     if config.mirrored:
         series = series.swap_sides()
@@ -260,27 +266,47 @@ def analyse_landmarks(series: LandmarkSeries, config: Config, *,
                              "the whole time.", "Lift one foot clear of the floor (knee bent) "
                              "and hold it for several seconds.", code="no_lift")
     estimator = estimator or get_estimator(config.estimator)
+    with_markers = markers is not None and markers.any_seen
+    sides_agree = marker_sides_agree(markers, cleaned) if with_markers else None
     t = cleaned.t_s
     tests: list[TestResult] = []
     drops, leans = [], []
     for hold in holds:
-        drop = estimator.drop_deg(cleaned, hold)
         lean = trunk_lean_deg(cleaned, hold)
-        drops.append(drop)
-        leans.append(lean)
         sl = steady_slice(t, hold, config.steady_trim_s)
         filled = cleaned.filled[sl][:, KEY_POINTS].any(axis=1)
-        metrics = summarise_hold(t[sl], drop[sl], lean[sl], filled,
-                                 threshold_deg=config.positive_from_deg,
-                                 hysteresis_deg=config.time_to_drop_hysteresis_deg,
-                                 start_s=float(t[hold.hold_start]))
+
+        def summarise(drop: np.ndarray, hold=hold, sl=sl, filled=filled, lean=lean
+                      ) -> HoldMetrics:
+            return summarise_hold(t[sl], drop[sl], lean[sl], filled,
+                                  threshold_deg=config.positive_from_deg,
+                                  hysteresis_deg=config.time_to_drop_hysteresis_deg,
+                                  start_s=float(t[hold.hold_start]))
+
+        drop = estimator.drop_deg(cleaned, hold)
+        metrics = summarise(drop)
+        evidence, note, markerless = "markerless", "", None
         uncertainty = uncertainty_deg(estimator.name)
-        problems = hold_problems(cleaned, hold, metrics, config)
+        if with_markers:
+            marker = marker_drop_deg(markers, t, hold)
+            usable = marker_evidence(marker, sl, sides_agree=sides_agree)
+            if usable.usable:
+                markerless, drop = metrics, marker.drop_deg
+                metrics = summarise(drop)
+                evidence, uncertainty = "markers", uncertainty_deg("markers")
+            else:
+                note = (f"{usable.reason} This hold is measured from the body landmarks "
+                        "alone instead.")
+        drops.append(drop)
+        leans.append(lean)
+        problems = hold_problems(cleaned, hold, metrics, config, evidence=evidence)
         decision = decide(metrics, stance_side=hold.stance_side, lifted_side=hold.lifted_side,
                           problems=problems, config=config, uncertainty_deg=uncertainty)
         tests.append(TestResult(hold, float(t[hold.hold_start]), float(t[hold.hold_end - 1]),
                                 metrics, decision, problems, float(t[sl.start]),
-                                float(t[sl.stop - 1]), uncertainty_deg=uncertainty))
+                                float(t[sl.stop - 1]), evidence=evidence,
+                                uncertainty_deg=uncertainty, markerless=markerless,
+                                evidence_note=note))
     timeseries = _timeseries(cleaned, series, holds, drops, leans)
     warnings = []
     if all(tr.hold_duration_s < config.standard_hold_s for tr in tests):
@@ -291,8 +317,8 @@ def analyse_landmarks(series: LandmarkSeries, config: Config, *,
                     summarise_sides(tests, config))
 
 
-def hold_problems(series: LandmarkSeries, hold: Hold, metrics: HoldMetrics, config: Config
-                  ) -> list[Problem]:
+def hold_problems(series: LandmarkSeries, hold: Hold, metrics: HoldMetrics, config: Config,
+                  *, evidence: str = "markerless") -> list[Problem]:
     t = series.t_s
     problems = []
     duration = float(t[hold.hold_end - 1] - t[hold.hold_start])
@@ -315,6 +341,16 @@ def hold_problems(series: LandmarkSeries, hold: Hold, metrics: HoldMetrics, conf
     if outside.mean() > 0.2:
         problems.append(Problem("cut_off", "Part of the body left the picture during the hold.",
                                 "Step back until your whole body, feet included, is visible."))
+    rise = -metrics.drop_median_deg
+    if evidence == "markerless" and np.isfinite(rise) and rise > config.max_markerless_rise_deg:
+        # the landmark estimate reads a foot lifted higher as the pelvis rising; a hip hike
+        # (the normal response) is a few degrees, not this much
+        problems.append(Problem(
+            "foot_rose", f"The lifted foot rose during the hold, as if the pelvis rose "
+            f"{rise:.0f} deg on that side; a hip hike is rarely more than a few degrees, so "
+            "the foot was probably lifted higher, which the camera cannot tell from the pelvis.",
+            "Keep the lifted foot at one height through the hold (hold the knee at the same "
+            "level), or wear the printed pelvis markers."))
     return problems
 
 

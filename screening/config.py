@@ -50,6 +50,9 @@ class Config:
     annotated_max_fps: float = 15.0      # annotated video frame rate cap (0 = every frame)
     # estimator (see screening.estimators)
     estimator: str = "leg"
+    # a markerless reading of the pelvis rising more than this on the lifted side is a foot
+    # lifted higher, not a hip hike (which is a few degrees): the hold is inconclusive
+    max_markerless_rise_deg: float = 5.0
     mirrored: bool = False
 
     def __post_init__(self) -> None:

@@ -440,6 +440,7 @@ ESTIMATORS[LegEstimator.name] = LegEstimator()
 # carries the value of the evidence its drop rests on, and the decision says so when the
 # drop lies within it of a threshold. Estimators without a measured value carry NaN.
 TYPICAL_ERROR_DEG = {
+    "markers": 0.3,
     "leg": 4.6,
     "corrected": 5.0,
     "hip_line": 7.0,

@@ -197,9 +197,7 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
         result.landmarks = series
         result.markers = markers
         progress(0.85, "measuring")
-        # The markers are carried beside the analysis; once analyse_landmarks takes them
-        # (``markers=``), they are passed here.
-        result.analysis = analyse_landmarks(series, config)
+        result.analysis = analyse_landmarks(series, config, markers=markers)
         result.status = "ok"
     except ScreeningError as exc:
         result.error = exc

@@ -257,6 +257,7 @@ def chart_figure(bundle: ResultBundle, *, width_in: float = 8.0, height_in: floa
     t = ts.get("t_s", np.array([]))
     tests = bundle.tests
     test_index = ts.get("test_index")
+    phase = np.asarray(ts.get("phase", np.full(len(t), "", dtype=object)), dtype=object)
     for k, test in enumerate(tests):
         colour = CLASS_COLOURS.get(test["classification"], "#333333")
         for ax in (ax_drop, ax_lean):
@@ -267,8 +268,18 @@ def chart_figure(bundle: ResultBundle, *, width_in: float = 8.0, height_in: floa
                      ha="center", va="bottom", fontsize=8, color=colour)
         if len(t) and test_index is not None:
             mine = test_index == k
+            # the drop is measured only during the hold (NaN elsewhere): the lift and the
+            # lowering are drawn as transitions, not as a drop
             ax_drop.plot(t[mine], ts["pelvic_drop_deg"][mine], color=colour, lw=1.6)
             ax_lean.plot(t[mine], ts["trunk_lean_deg"][mine], color=colour, lw=1.2)
+            for name, label in (("lift", "lift"), ("lower", "lowering")):
+                moving = mine & (phase == name)
+                if moving.any():
+                    ax_drop.axvspan(float(t[moving].min()), float(t[moving].max()),
+                                    color="#888888", alpha=0.18, lw=0, hatch="//")
+                    ax_drop.text(float(t[moving].mean()), 0.02, label, fontsize=6,
+                                 color="#555555", ha="center", va="bottom",
+                                 transform=ax_drop.get_xaxis_transform())
     ax_drop.axhline(positive_from, color="#c0392b", ls="--", lw=1,
                     label=f"positive from {positive_from:g} deg")
     ax_drop.axhline(negative_below, color="#c98a00", ls=":", lw=1,

@@ -35,6 +35,12 @@ class ClipTruth:
     camera_distance_m: float
     swing_hip_flex_deg: float
     swing_knee_flex_deg: float
+    drop_onset: str = "hold"       # when the drop comes: "lift" (there at foot-off), "hold", "late"
+    leg_drift: str = "none"        # the lifted foot during the hold: "none", "sink", "rise"
+    view: str = "front"
+    clothing: str = "default"
+    arms: str = "relaxed"
+    markers: str = "none"          # printed pelvis markers rendered: "none", "asis", ...
 
     @property
     def hold_frames(self) -> np.ndarray:
@@ -69,7 +75,22 @@ class ClipTruth:
             "camera_height": _bin(self.camera_height_m, (0.9, 1.1), "height", "m"),
             "camera_distance": _bin(self.camera_distance_m, (3.0, 4.0), "distance", "m"),
             "swing_hip_flexion": _bin(self.swing_hip_flex_deg, (40.0, 50.0), "hip flex", "deg"),
+            "motion": self.motion,
+            "view": self.view,
+            "clothing": self.clothing,
+            "arms": self.arms,
         }
+
+    @property
+    def motion(self) -> str:
+        """The motion type, as the validation tables name it."""
+        if self.leg_drift != "none":
+            return f"free leg {'sinks' if self.leg_drift == 'sink' else 'rises'}" + (
+                "" if abs(self.target_drop_deg) < 0.5 else f", drop at {self.drop_onset}")
+        if self.target_drop_deg < -0.5:
+            return "hip hike"
+        return {"lift": "drop at foot-off", "hold": "drop after foot-off",
+                "late": "late drop"}.get(self.drop_onset, self.drop_onset)
 
 
 def _bin(value: float, edges: tuple[float, float], label: str, unit: str) -> str:
@@ -107,7 +128,23 @@ def load_truth(json_path: str | Path) -> ClipTruth:
         camera_distance_m=float(cam.get("distance_m", np.nan)),
         swing_hip_flex_deg=float(motion.get("swing_hip_flex_deg", np.nan)),
         swing_knee_flex_deg=float(motion.get("swing_knee_flex_deg", np.nan)),
+        drop_onset=str(motion.get("drop_onset", "hold")),
+        leg_drift=_drift(float(motion.get("leg_drift_hip_deg", 0.0) or 0.0),
+                         float(motion.get("leg_drift_knee_deg", 0.0) or 0.0)),
+        view=str(cam.get("view", gen.get("view", "front"))),
+        clothing=str((gen.get("look") or {}).get("clothing", "default")),
+        arms=str(motion.get("arms", "relaxed")),
+        markers=str((gen.get("markers") or {}).get("placement", "none")
+                    if isinstance(gen.get("markers"), dict) else gen.get("markers", "none")),
     )
+
+
+def _drift(hip_deg: float, knee_deg: float) -> str:
+    """Which way the lifted foot goes when the hip and knee flexion drift by these."""
+    total = hip_deg + knee_deg
+    if abs(hip_deg) < 1.0 and abs(knee_deg) < 1.0:
+        return "none"
+    return "rise" if total > 0 else "sink"
 
 
 def labelled_clips(set_dir: str | Path) -> list[ClipTruth]:

@@ -26,7 +26,7 @@ from ..phases import Hold
 from ..signal import valid_runs
 from .series import MarkerSeries
 
-MAX_BRIDGE_S = 1.0          # gaps up to this long are interpolated (a hand passing over)
+MAX_BRIDGE_S = 1.5          # gaps up to this long are interpolated (a hand passing over)
 MAX_SEPARATION_CHANGE = 0.3  # marker distance this far from its median: a wrong detection
 MIN_COVERAGE = 0.8          # of the steady hold, measured or bridged
 MIN_BASELINE_FRACTION = 0.5  # of the two-leg baseline frames with both markers measured
