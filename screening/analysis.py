@@ -179,6 +179,18 @@ class Analysis:
     sides: list[SideResult] = field(default_factory=list)
 
 
+def camera_view(series: LandmarkSeries, *, mirrored: bool = False) -> str:
+    """"front" when the subject faces the camera, "back" when they turn their back to it,
+    "unknown" when the hips cannot tell. Facing the camera, the subject's left hip is on
+    the image right of an unmirrored picture (labels already corrected for ``mirrored``)."""
+    dx = series.xy_px[:, LEFT_HIP, 0] - series.xy_px[:, RIGHT_HIP, 0]
+    dx = dx[np.isfinite(dx)]
+    if not dx.size or np.median(dx) == 0:
+        return "unknown"
+    left_on_image_right = bool(np.median(dx) > 0)
+    return "front" if left_on_image_right != mirrored else "back"
+
+
 def check_recording(series: LandmarkSeries, config: Config) -> dict:
     """Whole-recording checks. Returns quality numbers; raises RecordingError when the
     recording cannot be measured at all, with what to change."""
@@ -229,7 +241,8 @@ def check_recording(series: LandmarkSeries, config: Config) -> dict:
                              code="cut_off")
     ratio = frontal_ratio(series)
     hip_width = float(np.nanmedian(np.abs(sub[:, LEFT_HIP, 0] - sub[:, RIGHT_HIP, 0])))
-    quality.update({"frontal_ratio": _num(ratio, 3), "hip_width_px": _num(hip_width, 1)})
+    quality.update({"frontal_ratio": _num(ratio, 3), "hip_width_px": _num(hip_width, 1),
+                    "view": camera_view(series, mirrored=config.mirrored)})
     if np.isfinite(ratio) and ratio < config.min_frontal_ratio:
         raise RecordingError("The person is seen from the side, not from the front.",
                              "Face the camera (or turn your back to it) so both hips are "

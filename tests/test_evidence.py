@@ -156,3 +156,18 @@ def test_markers_lost_for_most_of_the_hold_fall_back_and_say_so():
     assert "markers were seen in only" in test.evidence_note
     assert "landmarks alone" in test.evidence_note
     assert test.to_dict()["evidence_note"] == test.evidence_note
+
+
+@pytest.mark.parametrize("view", ["front", "back"])
+def test_the_result_says_which_side_the_camera_saw(view):
+    from fakes import single_leg_series
+
+    series, _ = single_leg_series(view=view)
+    quality = analyse_landmarks(series, Config()).quality
+    assert quality["view"] == view
+    # the same take recorded mirrored (selfie view): the picture is flipped left to right,
+    # so the model, which assumes an unmirrored picture, also swaps the labels
+    xy = series.xy_px.copy()
+    xy[..., 0] = series.width_px - xy[..., 0]
+    selfie = series.with_values(xy_px=xy).swap_sides()
+    assert analyse_landmarks(selfie, Config(mirrored=True)).quality["view"] == view
