@@ -35,7 +35,6 @@ DISCLAIMER = ("Screening and education, not a diagnosis. A positive or borderlin
 # average error of each estimator on rendered clips with a known drop (docs/VALIDATION.md)
 ESTIMATOR_ERROR = {
     "leg": "off by about 1 deg on average (0.93-0.96 deg; up to about 5 deg on single clips)",
-    "corrected": "off by about 2 deg on average",
     "hip_line": "about 7 deg too low on average",
 }
 

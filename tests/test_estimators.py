@@ -1,4 +1,4 @@
-"""Estimator registry, the corrected and the leg estimators on hand-made landmark series
+"""Estimator registry, the hip-line and the leg estimators on hand-made landmark series
 (no model)."""
 
 from __future__ import annotations
@@ -9,11 +9,9 @@ import pytest
 from screening.config import Config
 from screening.estimators import (
     ESTIMATORS,
-    CorrectedEstimator,
     HipLineEstimator,
     LegEstimator,
     get_estimator,
-    leg_lowering_deg,
 )
 from screening.landmarks import (
     LEFT_ANKLE,
@@ -62,54 +60,13 @@ HOLD = Hold("left", lift_start=28, hold_start=34, hold_end=98, lift_end=104, bas
 
 
 def test_estimators_are_registered_and_the_default_exists():
-    assert {"hip_line", "corrected", "leg"} <= set(ESTIMATORS)
+    assert {"hip_line", "leg"} <= set(ESTIMATORS)
     assert isinstance(get_estimator("leg"), LegEstimator)
     assert isinstance(get_estimator("hip_line"), HipLineEstimator)
-    assert isinstance(get_estimator("corrected"), CorrectedEstimator)
-    with pytest.raises(ValueError, match="corrected"):
+    with pytest.raises(ValueError, match="hip_line"):
         get_estimator("no_such_estimator")
     assert Config().estimator in ESTIMATORS
 
-
-def test_lowering_of_the_lifted_leg_reads_as_drop():
-    # the lifted leg goes down by hip_width * sin(6 deg) during the second half of the hold
-    down = np.zeros(120)
-    down[60:98] = HIP_W * np.sin(np.radians(6.0))
-    series = standing_series(lift_knee_px=60, leg_down_px=down)
-    est = CorrectedEstimator()
-    drop = est.drop_deg(series, HOLD)
-    start = np.median(drop[34:38])
-    late = np.median(drop[70:98])
-    assert late - start == pytest.approx(6.0 * est.coefficients.leg_gain, abs=0.05)
-
-
-def test_knee_lift_correction_cancels_a_pull_on_a_level_pelvis():
-    series = standing_series(lift_knee_px=60)
-    # MediaPipe-like pull: the swing-side (left) hip landmark goes up with the knee lift
-    knee_lift = 60 / 400  # leg length 400 px
-    pull_deg = CorrectedEstimator().coefficients.lift_gain_deg * knee_lift
-    xy = series.xy_px.copy()
-    xy[34:98, LEFT_HIP, 1] -= HIP_W * np.tan(np.radians(pull_deg))
-    series = series.with_values(xy_px=xy)
-    plain = HipLineEstimator().drop_deg(series, HOLD)[34:98]
-    corrected = CorrectedEstimator().drop_deg(series, HOLD)[34:98]
-    assert np.median(plain) == pytest.approx(-pull_deg, abs=0.1)
-    assert abs(np.median(corrected)) < 0.2
-
-
-def test_no_baseline_gives_nan():
-    hold = Hold("left", 28, 34, 98, 104, None)
-    assert np.all(np.isnan(CorrectedEstimator().drop_deg(standing_series(), hold)))
-
-
-def test_leg_lowering_is_zero_at_reference():
-    h = np.r_[np.full(5, 1.0), np.full(5, 1.0 - np.sin(np.radians(4.0)))]
-    out = leg_lowering_deg(h, slice(0, 5))
-    assert out[:5] == pytest.approx(0.0)
-    assert out[5:] == pytest.approx(4.0)
-
-
-# --- the leg estimator --------------------------------------------------------------------
 
 def _leg(series, hold=HOLD):
     return LegEstimator().drop_deg(series, hold)
@@ -137,10 +94,6 @@ def test_leg_reference_is_the_peak_not_the_first_frames_of_the_hold():
     down[34:40] = np.linspace(12, 2, 6)
     drop = _leg(standing_series(lift_knee_px=60, leg_down_px=down))
     assert np.median(drop[40:98]) == pytest.approx(0.0, abs=1e-9)
-    # the old reference (median of the first 0.3 s) would read a rise here
-    corrected = CorrectedEstimator().drop_deg(standing_series(lift_knee_px=60,
-                                                              leg_down_px=down), HOLD)
-    assert np.median(corrected[40:98]) - np.median(corrected[34:38]) < -1.0
 
 
 def test_leg_estimator_adds_the_hip_line_change_since_foot_off():
