@@ -460,7 +460,9 @@ class GuidedProtocol:
                 self._enter("rest" if self._side_index < 2 else "final", t_s)
                 return self._step(t_s, obs)
             detail = ("We cannot see the foot lifted yet - lift it." if not self._lift_seen
-                      else "Measuring your starting position..." if drop is None else "")
+                      else "Measuring your starting position..." if drop is None
+                      else "Keep the lifted foot still, at the same height: a foot that "
+                      "sinks looks like a pelvic drop to the camera.")
             return LiveStatus("hold", f"Keep your {self.side.upper()} foot up: "
                               f"{math.ceil(tm.hold_s - elapsed)} s left", detail,
                               side=self.side, seconds_left=tm.hold_s - elapsed,

@@ -1,8 +1,10 @@
-"""Raw MediaPipe landmarks per clip, cached as ``.npz`` so reruns skip the pose model.
+"""Raw MediaPipe landmarks (and the printed pelvis markers found in the same frames) per
+clip, cached as ``.npz`` so reruns skip the pose model.
 
 The cache lives outside the repository (default ``/work/data/landmarks/<set>/``, or
 ``$PELVIC_SCREEN_LANDMARK_CACHE/<set>/``). A cached file is keyed by the clip name and
-the decoding size; delete it to recompute.
+the decoding size; delete it to recompute. Files cached before the markers were detected
+hold no marker arrays: they are recomputed when markers are asked for.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from pathlib import Path
 
 from screening.config import Config
 from screening.landmarks import LandmarkSeries
+from screening.markers import MarkerSeries
+from screening.markers.series import NPZ_PREFIX
 
 DEFAULT_ROOT = Path(os.environ.get("PELVIC_SCREEN_LANDMARK_CACHE", "/work/data/landmarks"))
 
@@ -19,6 +23,34 @@ DEFAULT_ROOT = Path(os.environ.get("PELVIC_SCREEN_LANDMARK_CACHE", "/work/data/l
 def cache_path(video: Path, set_name: str, *, root: Path = DEFAULT_ROOT,
                max_long_side_px: int = Config.max_long_side_px) -> Path:
     return root / set_name / f"{video.stem}_{max_long_side_px}px.npz"
+
+
+def raw_landmarks_and_markers(video: str | Path, set_name: str, *, root: Path = DEFAULT_ROOT,
+                              max_long_side_px: int = Config.max_long_side_px,
+                              recompute: bool = False) -> tuple[LandmarkSeries, MarkerSeries]:
+    """The raw (uncleaned) landmark series of ``video`` and its markers, from the cache or
+    from the pipeline's own pose pass (``estimate_pose_and_markers``)."""
+    import numpy as np
+
+    video = Path(video)
+    path = cache_path(video, set_name, root=root, max_long_side_px=max_long_side_px)
+    if path.exists() and not recompute:
+        with np.load(path) as arrays:
+            has_markers = f"{NPZ_PREFIX}centre_px" in arrays
+        if has_markers:
+            return LandmarkSeries.load_npz(path), MarkerSeries.load_npz(path)
+    from screening.pipeline import estimate_pose_and_markers
+    from screening.pose.mediapipe_backend import MediaPipePose
+    from screening.pose.model import resolve_model
+
+    with MediaPipePose(resolve_model()) as backend:
+        series, markers = estimate_pose_and_markers(video, backend,
+                                                    max_long_side_px=max_long_side_px)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    series.save_npz(tmp, extra=markers.npz_arrays())
+    tmp.replace(path)
+    return series, markers
 
 
 def raw_landmarks(video: str | Path, set_name: str, *, root: Path = DEFAULT_ROOT,
@@ -29,14 +61,5 @@ def raw_landmarks(video: str | Path, set_name: str, *, root: Path = DEFAULT_ROOT
     path = cache_path(video, set_name, root=root, max_long_side_px=max_long_side_px)
     if path.exists() and not recompute:
         return LandmarkSeries.load_npz(path)
-    from screening.pipeline import estimate_pose
-    from screening.pose.mediapipe_backend import MediaPipePose
-    from screening.pose.model import resolve_model
-
-    with MediaPipePose(resolve_model()) as backend:
-        series = estimate_pose(video, backend, max_long_side_px=max_long_side_px)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    series.save_npz(tmp)
-    tmp.replace(path)
-    return series
+    return raw_landmarks_and_markers(video, set_name, root=root,
+                                     max_long_side_px=max_long_side_px)[0]

@@ -18,7 +18,7 @@ from pathlib import Path
 from screening.config import Config
 from screening.estimators import ESTIMATORS
 
-from .landmark_cache import DEFAULT_ROOT, raw_landmarks
+from .landmark_cache import DEFAULT_ROOT, raw_landmarks_and_markers
 from .scoring import ClipScore, Summary, breakdown, score_clip, scores_document, summarise
 from .truth import labelled_clips
 
@@ -30,11 +30,12 @@ def _f(value: float, digits: int = 2) -> str:
 def summary_row(label: str, s: Summary) -> str:
     return (f"{label:<28} {s.n:>3} {_f(s.bias_deg):>7} {_f(s.slope):>6} {s.mae_deg:>6.2f} "
             f"{s.rmse_deg:>6.2f} {100 * s.class_agreement:>6.0f}% {100 * s.side_accuracy:>5.0f}%"
-            f" {s.hold_start_mae_s:>6.2f} {s.hold_end_mae_s:>6.2f}")
+            f" {s.hold_start_mae_s:>6.2f} {s.hold_end_mae_s:>6.2f}"
+            f" {100 * s.inconclusive_fraction:>5.0f}% {s.opposite_class:>4}")
 
 
 HEADER = (f"{'group':<28} {'n':>3} {'bias':>7} {'slope':>6} {'MAE':>6} {'RMSE':>6} "
-          f"{'class':>7} {'side':>6} {'|dt0|':>6} {'|dt1|':>6}")
+          f"{'class':>7} {'side':>6} {'|dt0|':>6} {'|dt1|':>6} {'inc':>6} {'opp':>4}")
 
 
 def format_report(scores: list[ClipScore], title: str) -> str:
@@ -42,11 +43,14 @@ def format_report(scores: list[ClipScore], title: str) -> str:
              "  side  trunk"]
     for s in scores:
         lines.append(f"{s.name:<6} {_f(s.true_drop_deg, 1):>6} {_f(s.measured_drop_deg, 1):>6} "
-                     f"{_f(s.error_deg, 1):>6}  {s.true_class[:3]}/{s.measured_class[:3]:<10}"
-                     f"  {'ok' if s.side_correct else 'WRONG':<5} {s.factors['trunk_mode']}"
+                     f"{_f(s.error_deg, 1):>6}  {s.true_class[:3]}/{s.pipeline_class[:3]:<10}"
+                     f"  {'ok' if s.side_correct else 'WRONG':<5} {s.evidence:<10} "
+                     f"{s.factors['trunk_mode']:<8} {s.factors.get('motion', '')}"
                      + (f"  [{s.failure}]" if s.failure else ""))
     lines += ["", "degrees; slope = least squares of measured on true; class = agreement of "
-              "negative/borderline/positive; |dt0|/|dt1| = hold start/end error (s)", HEADER,
+              "negative/borderline/positive; |dt0|/|dt1| = hold start/end error (s); inc = "
+              "holds the pipeline called inconclusive; opp = decided holds in the opposite "
+              "class (true >= 4 read < 2, or true < 2 read >= 4)", HEADER,
               summary_row("ALL", summarise(scores))]
     for factor, levels in breakdown(scores).items():
         lines.append(f"-- {factor}")
@@ -58,9 +62,12 @@ def format_report(scores: list[ClipScore], title: str) -> str:
 def score_set(set_dir: Path, config: Config, estimator=None, *,
               cache_root: Path = DEFAULT_ROOT) -> list[ClipScore]:
     """Score every labelled clip of ``set_dir`` (landmarks from the cache)."""
-    return [score_clip(t, raw_landmarks(t.video, set_dir.resolve().name, root=cache_root),
-                       config, estimator)
-            for t in labelled_clips(set_dir)]
+    scores = []
+    for truth in labelled_clips(set_dir):
+        series, markers = raw_landmarks_and_markers(truth.video, set_dir.resolve().name,
+                                                    root=cache_root)
+        scores.append(score_clip(truth, series, config, estimator, markers))
+    return scores
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,10 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     set_name = args.set_name or args.set.resolve().name
     scores = []
     for truth in clips:
-        series = raw_landmarks(truth.video, set_name, root=args.cache_root,
-                               max_long_side_px=config.max_long_side_px,
-                               recompute=args.recompute)
-        scores.append(score_clip(truth, series, config))
+        series, markers = raw_landmarks_and_markers(
+            truth.video, set_name, root=args.cache_root,
+            max_long_side_px=config.max_long_side_px, recompute=args.recompute)
+        scores.append(score_clip(truth, series, config, markers=markers))
     print(format_report(scores, f"{args.estimator} on {args.set} ({len(scores)} clips)"))
     if args.out:
         doc = {"set": str(args.set), "estimator": args.estimator, "config": config.to_dict(),

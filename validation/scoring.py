@@ -20,6 +20,7 @@ from screening.config import Config
 from screening.errors import ScreeningError
 from screening.estimators import DropEstimator
 from screening.landmarks import LandmarkSeries
+from screening.markers import MarkerSeries
 
 from .truth import ClipTruth
 
@@ -42,6 +43,8 @@ class MeasuredHold:
     end_s: float
     drop_median_deg: float
     classification: str  # the pipeline's own decision (may be "inconclusive")
+    evidence: str = "markerless"
+    markerless_drop_median_deg: float = float("nan")  # with markers: the landmark estimate
 
 
 @dataclass
@@ -53,6 +56,8 @@ class ClipScore:
     target_drop_deg: float
     measured_drop_deg: float = float("nan")
     error_deg: float = float("nan")
+    evidence: str = ""
+    markerless_drop_deg: float = float("nan")  # the landmark estimate of the same hold
     true_class: str = ""
     measured_class: str = "inconclusive"
     pipeline_class: str = "inconclusive"
@@ -75,27 +80,30 @@ class ClipScore:
 
 
 def measure_holds(series: LandmarkSeries, config: Config,
-                  estimator: DropEstimator | None = None) -> list[MeasuredHold]:
+                  estimator: DropEstimator | None = None,
+                  markers: MarkerSeries | None = None) -> list[MeasuredHold]:
     """Holds and their median drop from a *raw* landmark series, through the shipped
     analysis (``analyse_landmarks``: recording checks, side-swap fixing, cleaning, hold
     detection, the steady-hold median, the decision). ``estimator`` (e.g. one fitted
     inside a cross-validation fold) replaces ``config.estimator``; nothing else differs.
     """
-    analysis = analyse_landmarks(series, config, estimator=estimator)
+    analysis = analyse_landmarks(series, config, estimator=estimator, markers=markers)
     return [MeasuredHold(t.hold.lifted_side, t.hold_start_s, t.hold_end_s,
-                         t.metrics.drop_median_deg, t.decision.classification)
+                         t.metrics.drop_median_deg, t.decision.classification, t.evidence,
+                         (t.markerless or t.metrics).drop_median_deg)
             for t in analysis.tests]
 
 
 def score_clip(truth: ClipTruth, series: LandmarkSeries, config: Config,
-               estimator: DropEstimator | None = None) -> ClipScore:
+               estimator: DropEstimator | None = None,
+               markers: MarkerSeries | None = None) -> ClipScore:
     score = ClipScore(name=truth.name, factors=truth.factors(),
                       true_drop_deg=truth.true_drop_deg, true_drop2d_deg=truth.true_drop2d_deg,
                       target_drop_deg=truth.target_drop_deg,
                       true_class=classify(truth.true_drop_deg, config),
                       true_lifted_side=truth.lifted_side)
     try:
-        holds = measure_holds(series, config, estimator)
+        holds = measure_holds(series, config, estimator, markers)
     except ScreeningError as exc:
         score.failure = getattr(exc, "code", type(exc).__name__)
         return score
@@ -111,6 +119,8 @@ def score_clip(truth: ClipTruth, series: LandmarkSeries, config: Config,
     best = max(holds, key=overlap)
     score.measured_drop_deg = best.drop_median_deg
     score.error_deg = best.drop_median_deg - score.true_drop_deg
+    score.evidence = best.evidence
+    score.markerless_drop_deg = best.markerless_drop_median_deg
     score.measured_class = classify(best.drop_median_deg, config)
     score.pipeline_class = best.classification
     score.measured_lifted_side = best.lifted_side
@@ -135,6 +145,8 @@ class Summary:
     hold_start_mae_s: float
     hold_end_mae_s: float
     true_range_deg: tuple[float, float] = field(default=(float("nan"), float("nan")))
+    inconclusive_fraction: float = float("nan")  # holds the pipeline called inconclusive
+    opposite_class: int = 0  # decided holds: true >= positive read < negative, or the reverse
 
     def to_dict(self) -> dict:
         out = {}
@@ -182,6 +194,10 @@ def summarise(scores: Sequence[ClipScore]) -> Summary:
         hold_start_mae_s=float(starts.mean()) if ok else nan,
         hold_end_mae_s=float(ends.mean()) if ok else nan,
         true_range_deg=(float(true.min()), float(true.max())) if ok else (nan, nan),
+        inconclusive_fraction=float(np.mean([s.pipeline_class == "inconclusive"
+                                             for s in scores])) if n else nan,
+        opposite_class=sum(1 for s in ok if s.pipeline_class != "inconclusive"
+                           and {s.true_class, s.measured_class} == {"positive", "negative"}),
     )
 
 
