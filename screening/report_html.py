@@ -176,15 +176,9 @@ def result_lines(test: dict, thresholds: tuple[float, float, float]) -> list[str
                      f"level, from {positive_from:g} deg positive.")
         if test.get("evidence"):
             lines.append(evidence_text(test))
-        lean = (test.get("trunk_lean_deg") or {}).get("median")
-        lean_text = f"Trunk lean toward the standing leg: {_deg(lean)}"
-        if test.get("compensated"):
-            lean_text += (f" - at or above {lean_limit:g} deg: the trunk leaned over the "
-                          "standing leg, which keeps the pelvis level and can hide a weak "
-                          "side (compensated Trendelenburg).")
-        else:
-            lean_text += f" (below the {lean_limit:g} deg that would hide a drop)."
-        lines.append(lean_text)
+        lines.append(lean_text((test.get("trunk_lean_deg") or {}).get("median"),
+                               compensated=bool(test.get("compensated")),
+                               lean_limit=lean_limit))
         ttd = test.get("time_to_drop_s")
         lines.append(f"Time to drop: {ttd:.1f} s into the hold." if ttd is not None else
                      f"Time to drop: the drop did not pass {positive_from:g} deg and stay "
@@ -192,6 +186,21 @@ def result_lines(test: dict, thresholds: tuple[float, float, float]) -> list[str
     lines.append(f"Hold: {test['hold_duration_s']:.1f} s (from {test['hold_start_s']:.1f} s "
                  f"to {test['hold_end_s']:.1f} s of the video; 30 s is standard).")
     return lines
+
+
+def lean_text(lean_deg: float | None, *, compensated: bool, lean_limit: float) -> str:
+    """The trunk lean in words: how far, and toward or away from the standing leg."""
+    if lean_deg is None or not math.isfinite(float(lean_deg)):
+        return "Trunk lean: n/a."
+    toward = "toward" if lean_deg >= 0 else "away from"
+    text = f"Trunk lean: {abs(float(lean_deg)):.1f} deg {toward} the standing leg"
+    if compensated:
+        return text + (f" - at or above {lean_limit:g} deg toward it: the trunk leaned over "
+                       "the standing leg, which keeps the pelvis level and can hide a weak "
+                       "side (compensated Trendelenburg).")
+    if lean_deg >= 0:
+        return text + f" (less than the {lean_limit:g} deg toward it that would hide a drop)."
+    return text + " (a lean away from the standing leg does not hide a drop)."
 
 
 def evidence_text(test: dict) -> str:

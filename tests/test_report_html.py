@@ -201,3 +201,36 @@ def test_a_leg_tested_twice_gets_its_own_line_in_the_report(tmp_path):
            "median drop 5.2 deg." in page
     doc["sides"][0]["n_holds"] = 1
     assert repeated_sides(doc) == []
+
+
+def test_trunk_lean_is_said_with_its_direction():
+    from screening.report_html import lean_text
+
+    away = lean_text(-6.3, compensated=False, lean_limit=5.0)
+    assert away.startswith("Trunk lean: 6.3 deg away from the standing leg")
+    assert "-6.3" not in away
+    toward = lean_text(2.0, compensated=False, lean_limit=5.0)
+    assert "2.0 deg toward the standing leg" in toward and "less than the 5 deg" in toward
+    assert "compensated Trendelenburg" in lean_text(7.0, compensated=True, lean_limit=5.0)
+    assert lean_text(None, compensated=False, lean_limit=5.0) == "Trunk lean: n/a."
+
+
+def test_evidence_and_uncertainty_are_said():
+    from screening.report_html import evidence_text
+
+    markers = evidence_text({"evidence": "markers", "uncertainty_deg": 0.3,
+                             "markerless_pelvic_drop_deg": {"median": 1.2}})
+    assert "printed pelvis markers" in markers and "0.3 deg" in markers and "1.2 deg" in markers
+    alone = evidence_text({"evidence": "markerless", "uncertainty_deg": 4.6,
+                           "evidence_note": "The markers were seen in only 40% of the hold."})
+    assert "landmarks alone" in alone and "4.6 deg" in alone and "40%" in alone
+
+
+def test_a_borderline_drop_names_no_weak_side_only_a_possible_one():
+    from screening.report_html import weak_side_text
+
+    text = weak_side_text({"classification": "borderline", "weak_side": None,
+                           "stance_side": "right", "lifted_side": "left",
+                           "clinical_label": "borderline right Trendelenburg"})
+    assert "the weak side is" not in text
+    assert text.startswith("Borderline") and "may be weak, or may not" in text

@@ -258,3 +258,21 @@ def test_scenario_feet_at_different_image_heights_on_two_legs():
     assert test.hold.baseline is not None
     assert test.hold.lifted_side == "left"
     assert test.decision.classification == "positive"
+
+
+def test_decision_wording_follows_the_uncertainty():
+    # a drop within the evidence's typical error of a threshold is said to be uncertain;
+    # a clear one is not, and a borderline drop names no weak side
+    near = decide(_metrics(2.5), stance_side="right", lifted_side="left", problems=[],
+                  config=Config(), uncertainty_deg=1.0)
+    assert near.classification == "borderline" and near.weak_side is None
+    assert "typical error here is 1.0 deg" in " ".join(near.reasons)
+    assert "uncertainty" in near.plain_summary and "markers" in near.plain_summary
+    clear = decide(_metrics(8.0), stance_side="right", lifted_side="left", problems=[],
+                   config=Config(), uncertainty_deg=1.0)
+    assert clear.weak_side == "right"
+    assert "uncertainty" not in clear.plain_summary
+    assert not any("typical error" in r for r in clear.reasons)
+    unknown = decide(_metrics(2.5), stance_side="right", lifted_side="left", problems=[],
+                     config=Config())
+    assert "uncertainty" not in unknown.plain_summary
