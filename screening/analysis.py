@@ -107,6 +107,8 @@ class SideResult:
     n_measured: int              # holds that were not inconclusive
     metrics: HoldMetrics | None  # over the measured holds (None when there is none)
     decision: Decision
+    evidence: str = ""           # "markers", "markerless", or "mixed" over its measured holds
+    uncertainty_deg: float = float("nan")  # the largest of its measured holds
 
     def to_dict(self) -> dict:
         m, d = self.metrics, self.decision
@@ -116,6 +118,8 @@ class SideResult:
             "tests": list(self.test_indices),
             "n_holds": len(self.test_indices),
             "n_measured": self.n_measured,
+            "evidence": self.evidence or None,
+            "uncertainty_deg": _num(self.uncertainty_deg),
             "pelvic_drop_deg": {"median": _num(m.drop_median_deg) if m else None},
             "trunk_lean_deg": {"median": _num(m.lean_median_deg) if m else None},
             **_decision_dict(d),
@@ -159,13 +163,17 @@ def summarise_sides(tests: list[TestResult], config: Config) -> list[SideResult]
             time_to_drop_s=min(ttd) if ttd else None,
             valid_fraction=float(np.mean([t.metrics.valid_fraction for t in measured])),
             filled_fraction=float(np.mean([t.metrics.filled_fraction for t in measured])))
+        uncertainty = max(t.uncertainty_deg for t in measured)
         decision = decide(metrics, stance_side=stance, lifted_side=lifted, problems=[],
-                          config=config)
+                          config=config, uncertainty_deg=uncertainty)
         if len(idx) > 1:
             decision.reasons.insert(0, f"{len(measured)} of the {len(idx)} holds on the "
                                        f"{stance} leg were measured; the side's numbers are "
                                        "the medians over them.")
-        sides.append(SideResult(stance, lifted, idx, len(measured), metrics, decision))
+        evidence = {t.evidence for t in measured}
+        sides.append(SideResult(stance, lifted, idx, len(measured), metrics, decision,
+                                evidence.pop() if len(evidence) == 1 else "mixed",
+                                uncertainty))
     return sides
 
 
