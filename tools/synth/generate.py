@@ -204,7 +204,9 @@ def draw_params(args) -> dict:
         yaw_deg=round(pick(args.cam_yaw, lambda: u(-10, 10)), 2),
         fill=round(pick(args.fill, lambda: u(0.6, 0.78)), 3),
     )
+    extra = draw_extra(args, motion, look)
     return dict(
+        extra=extra,
         stance=stance,
         drop=drop,
         trunk=trunk,
@@ -217,6 +219,80 @@ def draw_params(args) -> dict:
         background=background,
         light=light,
         camera=camera,
+    )
+
+
+CONTRAST_PAIRS = [(4, 5), (5, 4), (4, 1), (3, 5), (4, 6), (9, 5), (4, 0)]  # (shirt, shorts)
+
+
+def draw_extra(args, motion: dict, look: dict) -> dict:
+    """Parameters of the newer motion and look options.  They come from a second random stream
+    of the seed, so that clips made with the older options alone stay as they were."""
+    rng = np.random.default_rng([args.seed, 31])
+    u = rng.uniform
+    hold_s = args.hold_duration
+    onset = args.drop_onset or "hold"
+    d_lift = (round(u(0.0, 0.2), 3), round(u(0.6, 0.9), 3))
+    late_dur = round(u(1.0, 2.0), 3)
+    if hold_s >= 14.0:
+        hi = min(30.0, hold_s - late_dur - 2.0)
+        late_delay = round(u(10.0, max(10.0, hi)), 3)
+    else:
+        hi = min(4.0, hold_s - late_dur - 0.5)
+        late_delay = round(u(min(1.5, hi), max(1.5, hi)), 3)
+    if onset == "lift":
+        ramp_delay, ramp_dur = d_lift
+    elif onset == "late":
+        ramp_delay, ramp_dur = late_delay, late_dur
+    else:
+        ramp_delay, ramp_dur = motion["ramp_delay_s"], motion["ramp_dur_s"]
+    if args.ramp_delay is not None:
+        ramp_delay = args.ramp_delay
+    # lifted-leg drift
+    drift_delay = round(u(1.0, max(2.0, min(0.5 * hold_s, 12.0))), 3)
+    drift_dur = round(u(1.5, 2.5), 3)
+    if hold_s < drift_delay + drift_dur + 0.3:
+        drift_delay = round(max(0.2, hold_s - drift_dur - 0.3), 3)
+    dh, dk = args.leg_drift if args.leg_drift else (0.0, 0.0)
+    # lateral sway and a stance-foot re-placement
+    sway_amp = args.sway_mm / 1000.0 if args.sway_mm else 0.0
+    sway_f = round(u(0.2, 0.5), 3) if args.sway_freq is None else args.sway_freq
+    sway_ph = round(u(0, 2 * np.pi), 3)
+    step_dir = u(0, 2 * np.pi)
+    step_len = (args.step_mm / 1000.0) if args.step_mm else 0.0
+    step = (round(step_len * np.cos(step_dir), 4), round(step_len * np.sin(step_dir), 4))
+    step_delay = round(u(1.0, max(1.0, hold_s - 1.5)), 3)
+    step_dur = round(u(0.25, 0.4), 3)
+    # clothing variant colours
+    clothing = args.clothing or "default"
+    pair = CONTRAST_PAIRS[int(rng.integers(len(CONTRAST_PAIRS)))]
+    if clothing == "shorts_contrast":
+        look["shirt"], look["shorts"] = CLOTHES[pair[0]], CLOTHES[pair[1]]
+        look["long_pants"] = False
+    if clothing == "bare_torso":
+        look["long_sleeves"] = False
+    if clothing == "belt":
+        look["belt"] = [[0.03, 0.025, 0.02], [0.12, 0.06, 0.03], [0.02, 0.02, 0.02]][
+            int(rng.integers(3))
+        ]
+    look["clothing"] = clothing
+    return dict(
+        drop_onset=onset,
+        hold_duration_s=hold_s,
+        ramp_delay_s=float(ramp_delay),
+        ramp_dur_s=float(ramp_dur),
+        leg_drift_hip_deg=float(dh),
+        leg_drift_knee_deg=float(dk),
+        leg_drift_delay_s=drift_delay if (dh or dk) else 0.0,
+        leg_drift_dur_s=drift_dur if (dh or dk) else 0.0,
+        sway_lat_amp_m=sway_amp,
+        sway_lat_freq_hz=sway_f if sway_amp else 0.0,
+        sway_lat_phase_rad=sway_ph if sway_amp else 0.0,
+        step_m=step,
+        step_delay_s=step_delay if step_len else 0.0,
+        step_dur_s=step_dur if step_len else 0.0,
+        arms=args.arms,
+        clothing=clothing,
     )
 
 
@@ -233,8 +309,20 @@ def make_holds(p: dict, args) -> list[Hold]:
     )
     lean = p["lean"]
     if not args.both_sides:
+        x = p["extra"]
+        common.update(ramp_delay_s=x["ramp_delay_s"], ramp_dur_s=x["ramp_dur_s"])
+        v3 = {k: x[k] for k in (
+            "drop_onset", "leg_drift_hip_deg", "leg_drift_knee_deg", "leg_drift_delay_s",
+            "leg_drift_dur_s", "step_m", "step_delay_s", "step_dur_s", "sway_lat_amp_m",
+            "sway_lat_freq_hz", "sway_lat_phase_rad")}
+        if not (x["leg_drift_hip_deg"] or x["leg_drift_knee_deg"]):
+            v3["leg_drift_dur_s"] = 2.0  # unused
+        if not (x["step_m"][0] or x["step_m"][1]):
+            v3["step_dur_s"] = 0.3  # unused
+        t_lower = 2.3 + x["hold_duration_s"]
         return [
-            Hold(p["stance"], p["drop"], 1.5, 2.3, 6.5, 7.3, trunk_lean_target_deg=lean, **common)
+            Hold(p["stance"], p["drop"], 1.5, 2.3, t_lower, t_lower + 0.8,
+                 trunk_lean_target_deg=lean, **common, **v3)
         ]
     drops = args.both_drops if args.both_drops else [p["drop"], p["drop"]]
     first = args.both_first_stance
@@ -295,10 +383,11 @@ def render_clip(args) -> dict:
     p = draw_params(args)
     fps, w_px, h_px = args.fps, args.width, args.height
     holds = make_holds(p, args)
-    duration = args.duration or (16.5 if args.both_sides else 8.0)
+    duration = args.duration or (16.5 if args.both_sides else holds[0].t_down + 0.7)
     n_frames = int(round(duration * fps))
     m = p["motion"]
-    motion = Motion(**m, holds=holds)
+    x = p["extra"]
+    motion = Motion(**m, holds=holds, arms=x["arms"])
     comp = TRUNK_COMP[p["trunk"]]
     tl = build_timeline(motion, fps, n_frames)
 
@@ -307,7 +396,7 @@ def render_clip(args) -> dict:
 
     # world placement: neutral double stance puts the lowest foot vertex on the floor (Z = 0)
     # and the mid-ankle point at X = Y = 0; the stance ankle then stays where it is in that pose.
-    neutral = Motion(**{**m, "sway_amp_deg": 0.0}, holds=holds)
+    neutral = Motion(**{**m, "sway_amp_deg": 0.0}, holds=holds, arms=x["arms"])
     tl0 = build_timeline(neutral, fps, 1)
     v0, h0 = body.pose(world_deltas(body, neutral, tl0, comp))
     ia = {s: body.index[f"foot.{s}"] for s in "LR"}
@@ -317,12 +406,23 @@ def render_clip(args) -> dict:
     shift0 = np.array([-mid[0], -mid[1], -v0[0][feet, 2].min()])
     ankle_world = {s: h0[0, ia[s]] + shift0 for s in "LR"}
     trans = np.zeros((n_frames, 3))
+    step_off = np.zeros((n_frames, 3))
     for i in range(n_frames):
-        s = "L" if holds[tl.hold_index[i]].stance_side == "left" else "R"
-        trans[i] = ankle_world[s] - heads[i, ia[s]]
+        hk = holds[tl.hold_index[i]]
+        s = "L" if hk.stance_side == "left" else "R"
+        step_off[i, :2] = tl.step_w[i] * np.asarray(hk.step_m, float)
+        trans[i] = ankle_world[s] + step_off[i] - heads[i, ia[s]]
     verts = verts + trans[:, None, :]
     heads = heads + trans[:, None, :]
     joints3d = {k: heads[:, body.index[b]] for k, b in body_mod.JOINT_BONES.items()}
+
+    # lowest point of the lifted foot above the floor
+    rest_x = body.ident_vertices[:, 0]
+    foot_min_z = np.zeros(n_frames)
+    for i in range(n_frames):
+        sw_left = holds[tl.hold_index[i]].swing_side == "left"
+        sel = feet & ((rest_x > 0) if sw_left else (rest_x < 0))
+        foot_min_z[i] = verts[i][sel, 2].min()
 
     stature = float(v0[0][:, 2].max() - v0[0][:, 2].min())
     facing = -1 if p["view"] == "front" else 1
@@ -331,10 +431,18 @@ def render_clip(args) -> dict:
 
     truth = compute_truth(joints3d, cam, holds, tl, facing)
 
-    # colours
+    # colours; clothing variants cut the mesh along straight hems (rest pose)
     look = p["look"]
-    palette = np.array([look["skin"], look["shirt"], look["shorts"], look["shoes"], look["hair"]])
-    vcols = srgb8_colours(palette[groups])
+    palette = np.array(
+        [look["skin"], look["shirt"], look["shorts"], look["shoes"], look["hair"],
+         look.get("belt", [0.03, 0.025, 0.02])]
+    )
+    cut, labels, cloth_levels = body_mod.clothing_mesh(body, groups, x["clothing"])
+    look["clothing_levels"] = cloth_levels
+    vcols = srgb8_colours(palette[labels])
+    faces = cut.faces
+    verts_orig = verts
+    verts = cut.expand(verts) if cut.n > len(groups) else verts
     room = room_meshes(p["background"], facing, args.seed)
     renderer = Renderer(cam, room, p["light"], facing)
 
@@ -346,12 +454,12 @@ def render_clip(args) -> dict:
     check_frames = sorted({0, n_frames // 2, n_frames - 1} | set(args.check_frames or []))
     proj_dev = []
     for i in check_frames:
-        mask = renderer.body_mask(verts[i], body.faces)
+        mask = renderer.body_mask(verts[i], faces)
         proj_dev.append(silhouette_deviation(mask, cam.project(verts[i])))
     t_render0 = time.time()
     writer = H264Writer(str(tmp), fps, w_px, h_px, crf=args.crf, preset=args.preset)
     for i in range(n_frames):
-        img = renderer.render(verts[i], body.faces, vcols)
+        img = renderer.render(verts[i], faces, vcols)
         writer.write(img)
         if args.debug_frames and i in args.debug_frames:
             from PIL import Image
@@ -373,7 +481,7 @@ def render_clip(args) -> dict:
         and (p0[:, 1].min() >= 0)
         and (p0[:, 1].max() <= h_px)
     )
-    allp = cam.project(verts.reshape(-1, 3)).reshape(n_frames, -1, 2)
+    allp = cam.project(verts_orig.reshape(-1, 3)).reshape(n_frames, -1, 2)
     always_in = bool(
         (allp.min() >= 0) and (allp[..., 0].max() <= w_px) and (allp[..., 1].max() <= h_px)
     )
@@ -409,6 +517,23 @@ def render_clip(args) -> dict:
     motion_json = motion.as_json()
     if not single:
         motion_json.pop("ramp_delay_s", None)
+    else:
+        motion_json.update(
+            ramp_delay_s=h.ramp_delay_s,
+            ramp_dur_s=h.ramp_dur_s,
+            drop_onset=h.drop_onset,
+            hold_duration_s=round(h.t_lower - h.t_hold, 4),
+            leg_drift_hip_deg=h.leg_drift_hip_deg,
+            leg_drift_knee_deg=h.leg_drift_knee_deg,
+            leg_drift_delay_s=h.leg_drift_delay_s,
+            leg_drift_dur_s=h.leg_drift_dur_s if h.has_drift else 0.0,
+            sway_lat_amp_m=h.sway_lat_amp_m,
+            sway_lat_freq_hz=h.sway_lat_freq_hz,
+            sway_lat_phase_rad=h.sway_lat_phase_rad,
+            stance_step_m=list(h.step_m),
+            stance_step_delay_s=h.step_delay_s,
+            stance_step_dur_s=h.step_dur_s if h.has_step else 0.0,
+        )
     doc = dict(
         name=args.name,
         set=args.set_name,
@@ -477,9 +602,17 @@ def render_clip(args) -> dict:
         trunk_lean2d_deg=[round(float(x), 4) for x in truth["lean2d"]],
         trunk_lean3d_deg=[round(float(x), 4) for x in truth["lean3d"]],
         swing_hip_flexion_deg=[round(float(x), 3) for x in truth["hip_flex"]],
-        swing_knee_flexion_cmd_deg=[
-            round(float(m["swing_knee_flex_deg"] * w), 3) for w in tl.lift_w
+        swing_hip_flexion_cmd_deg=[
+            round(float((m["swing_hip_flex_deg"] + holds[k].leg_drift_hip_deg * dw) * w), 3)
+            for k, w, dw in zip(tl.hold_index, tl.lift_w, tl.drift_w, strict=True)
         ],
+        swing_knee_flexion_cmd_deg=[
+            round(float((m["swing_knee_flex_deg"] + holds[k].leg_drift_knee_deg * dw) * w), 3)
+            for k, w, dw in zip(tl.hold_index, tl.lift_w, tl.drift_w, strict=True)
+        ],
+        swing_foot_min_z_m=[round(float(z), 4) for z in foot_min_z],
+        stance_foot_offset_m=[[round(float(a), 5), round(float(b), 5)] for a, b, _ in step_off],
+        pelvis_sway_cmd_m=[round(float(v), 5) for v in tl.sway_lat_m],
         joints_px={
             k: [[round(float(a), 4), round(float(b), 4)] for a, b in v]
             for k, v in truth["px"].items()
@@ -543,6 +676,25 @@ def build_parser() -> argparse.ArgumentParser:
                     help="seconds from the start of the hold to the start of the drop "
                     "(default random 0..0.3; negative, down to -0.8, starts the drop during "
                     "the lift so that it is already there at foot-off)")
+    ap.add_argument("--drop-onset", choices=["lift", "hold", "late"],
+                    help="when the drop comes in: 'lift' = during the leg lift, complete at or "
+                    "just after foot-off; 'hold' = after foot-off (default); 'late' = a fatigue "
+                    "drop 1.5-4 s into the hold, or 10-30 s into a hold of 14 s or more")
+    ap.add_argument("--hold-duration", type=float, default=4.2,
+                    help="seconds of single-leg stance (default 4.2; the clip lasts the hold "
+                    "plus 3.8 s unless --duration is given)")
+    ap.add_argument("--leg-drift", type=float, nargs=2, metavar=("HIP", "KNEE"),
+                    help="change of the lifted leg's hip and knee flexion during the hold, "
+                    "degrees (negative = the foot sinks, positive = it rises)")
+    ap.add_argument("--sway-mm", type=float, default=0.0,
+                    help="amplitude of a slow lateral sway of the pelvis during the hold, mm "
+                    "(the obliquity is unchanged)")
+    ap.add_argument("--sway-freq", type=float, help="sway frequency, Hz (default random 0.2-0.5)")
+    ap.add_argument("--step-mm", type=float, default=0.0,
+                    help="re-place the stance foot once during the hold by this distance, mm")
+    ap.add_argument("--arms", choices=["relaxed", "crossed"], default="relaxed")
+    ap.add_argument("--clothing", choices=body_mod.CLOTHING,
+                    help="clothing variant (default: the older per-bone painting)")
     ap.add_argument("--cam-distance", type=float, help="horizontal distance, m (2.3..4.5)")
     ap.add_argument("--cam-height", type=float, help="camera height, m (0.7..1.3)")
     ap.add_argument("--cam-roll", type=float, help="camera roll, degrees (-4..4)")
