@@ -23,6 +23,7 @@ if __package__ in (None, ""):  # run as a script: make `tools.synth` importable
     __package__ = "tools.synth"
 
 from tools.synth import body as body_mod  # noqa: E402
+from tools.synth import markers as markers_mod  # noqa: E402
 from tools.synth.motion import TRUNK_COMP, Hold, Motion, build_timeline, world_deltas  # noqa: E402
 from tools.synth.scene import (  # noqa: E402
     SENSOR_LONG_SIDE_MM,
@@ -445,6 +446,8 @@ def render_clip(args) -> dict:
     verts = cut.expand(verts) if cut.n > len(groups) else verts
     room = room_meshes(p["background"], facing, args.seed)
     renderer = Renderer(cam, room, p["light"], facing)
+    mk = setup_markers(args, p, body, holds, tl, heads, verts_orig, joints3d, renderer,
+                       srgb8_colours(np.array([look["skin"]]))[0])
 
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -459,7 +462,11 @@ def render_clip(args) -> dict:
     t_render0 = time.time()
     writer = H264Writer(str(tmp), fps, w_px, h_px, crf=args.crf, preset=args.preset)
     for i in range(n_frames):
+        if mk is not None:
+            mk.before_frame(i)
         img = renderer.render(verts[i], faces, vcols)
+        if mk is not None:
+            mk.after_frame(i, renderer.last_depth)
         writer.write(img)
         if args.debug_frames and i in args.debug_frames:
             from PIL import Image
@@ -619,6 +626,9 @@ def render_clip(args) -> dict:
         },
         joints3d_m={k: [[round(float(c), 6) for c in x] for x in v] for k, v in joints3d.items()},
     )
+    if mk is not None:
+        doc["generator"]["markers"] = mk.meta()
+        doc.update(mk.per_frame(holds, tl, facing))
     # self-check: the measured 3-D drop is the commanded one
     err = float(np.max(np.abs(truth["drop3d"] - tl.drop_deg)))
     doc["render_settings"]["drop3d_vs_command_max_abs_deg"] = err
@@ -626,6 +636,131 @@ def render_clip(args) -> dict:
     with open(out_dir / f"{args.name}.json", "w") as f:
         json.dump(doc, f, separators=(",", ":"))
     return doc
+
+
+class ClipMarkers:
+    """The markers of one clip: scene nodes, per-frame poses and the truth they leave."""
+
+    def __init__(self, rig, root_T, root_rest, slip, t, cam, scene):
+        self.rig, self.root_T, self.root_rest, self.slip, self.t = rig, root_T, root_rest, slip, t
+        self.cam, self.scene = cam, scene
+        n = len(t)
+        self.corners_px = {m: [None] * n for m in (0, 1)}
+        self.corners_px_all = {m: np.zeros((n, 4, 2)) for m in (0, 1)}
+        self.centres = {m: np.zeros((n, 3)) for m in (0, 1)}
+        self.vis = {m: np.zeros(n) for m in (0, 1)}
+        self.rigid_check_m = 0.0
+
+    def _slip(self, i: int) -> dict:
+        return {} if self.rig.slip_id is None else {self.rig.slip_id: float(self.slip[i])}
+
+    def before_frame(self, i: int) -> None:
+        occ = markers_mod.occluder_offset(self.rig, float(self.t[i]))
+        self.scene.set_frame(self.root_T[i], self.root_rest, self._slip(i), occ)
+
+    def after_frame(self, i: int, depth: np.ndarray) -> None:
+        sl = self._slip(i)
+        for m in (0, 1):
+            c_rest = self.rig.corners_rest(m, sl.get(m, 0.0))
+            cw = markers_mod.to_world(self.root_T[i], self.root_rest, c_rest)
+            self.centres[m][i] = cw.mean(0)
+            px = self.cam.project(cw)
+            self.corners_px_all[m][i] = px
+            grid = markers_mod.to_world(self.root_T[i], self.root_rest,
+                                        markers_mod.sample_grid(c_rest))
+            self.vis[m][i] = markers_mod.visible_fraction(self.cam, depth, grid)
+            if self.vis[m][i] >= 1.0:
+                self.corners_px[m][i] = px
+
+    def meta(self) -> dict:
+        r = self.rig
+        occ = None
+        if r.occ_id is not None:
+            t_in, t_cov, t_unc, t_out = r.occ_window
+            occ = dict(id=r.occ_id, window_s=[round(t_in, 4), round(t_out, 4)],
+                       fully_covered_s=[round(t_cov, 4), round(t_unc, 4)],
+                       occluder="skin-coloured disc, 9 cm across, 3 cm in front of the marker")
+        slip = None
+        if r.slip_id is not None:
+            slip = dict(id=r.slip_id, mm=r.slip_mm, window_s=self.slip_window)
+        return dict(
+            placement=r.placement,
+            dictionary="DICT_4X4_50",
+            ids={"0": "right", "1": "left"},
+            size_m=r.size_m,
+            margin_cells=markers_mod.MARGIN_CELLS,
+            printed_size_m=round(r.size_m * (markers_mod.CELLS + 2 * markers_mod.MARGIN_CELLS)
+                                 / markers_mod.CELLS, 5),
+            facing="forward" if r.facing < 0 else "backward",
+            standoff_m=round(r.standoff_m, 4),
+            rigid=r.slip_id is None,
+            occlusion=occ,
+            slip=slip,
+            rigid_check_max_m=self.rigid_check_m,
+            **r.info,
+        )
+
+    def per_frame(self, holds, tl, facing: int) -> dict:
+        c0, c1 = self.centres[0], self.centres[1]  # right, left
+        obl = np.degrees(np.arctan2(c1[:, 2] - c0[:, 2], c1[:, 0] - c0[:, 0]))
+        swing_left = np.array([holds[k].swing_side == "left" for k in tl.hold_index])
+        drop3 = np.where(swing_left, -obl, obl)
+        p0, p1 = self.corners_px_all[0].mean(1), self.corners_px_all[1].mean(1)
+        mx = -1.0 if facing > 0 else 1.0
+        alpha = np.degrees(np.arctan2(-(p1[:, 1] - p0[:, 1]), mx * (p1[:, 0] - p0[:, 0])))
+        drop2 = np.where(swing_left, -alpha, alpha)
+
+        def rp(a, nd=3):
+            return [round(float(v), nd) for v in a]
+
+        out = dict(
+            markers_px={
+                str(m): [None if c is None else [rp(q) for q in c] for c in self.corners_px[m]]
+                for m in (0, 1)
+            },
+            markers3d_m={str(m): [rp(q, 6) for q in self.centres[m]] for m in (0, 1)},
+            markers_visible_frac={str(m): rp(self.vis[m]) for m in (0, 1)},
+            marker_line_obliquity_deg=rp(obl, 6),
+            marker_drop3d_deg=rp(drop3, 6),
+            marker_drop2d_deg=rp(drop2, 4),
+        )
+        if self.rig.slip_id is not None:
+            out["marker_slip_mm"] = rp(1000 * self.slip, 3)
+        return out
+
+
+def setup_markers(args, p, body, holds, tl, heads, verts_world, joints3d, renderer, skin8):
+    if args.markers == "none":
+        return None
+    rng = np.random.default_rng([args.seed, 47])
+    rig = markers_mod.build_rig(body, args.markers, p["view"])
+    ri = body.index["root"]
+    root_rest = body.ident_heads[ri]
+    root_T = markers_mod.root_transforms(tl.obliquity_deg, heads[:, ri])
+    # the hip-joint centres must follow the same rigid transform
+    err = 0.0
+    for s in "LR":
+        hr = body.head(f"upperleg01.{s}")
+        for i in range(len(root_T)):
+            w = markers_mod.to_world(root_T[i], root_rest, hr[None])[0]
+            err = max(err, float(np.abs(w - joints3d[f"hip_{s}"][i]).max()))
+    rig.standoff_m = markers_mod.fit_standoff(rig, verts_world, root_T, root_rest)
+    h = holds[0]
+    occ_pick = int(rng.integers(2))
+    t_in = h.t_hold + float(rng.uniform(1.0, max(1.0, h.t_lower - h.t_hold - 2.5)))
+    slip_pick = int(rng.integers(2))
+    if args.marker_occlusion:
+        rig.occ_id = occ_pick if args.marker_occlusion_id is None else args.marker_occlusion_id
+        rig.occ_window = (t_in, t_in + 0.3, t_in + 1.1, t_in + 1.4)
+    if args.marker_slip_mm:
+        rig.slip_id = slip_pick if args.marker_slip_id is None else args.marker_slip_id
+        rig.slip_mm = float(args.marker_slip_mm)
+    slip = markers_mod.slip_series(rig, tl.t, h.t_hold, h.t_lower)
+    scene = markers_mod.MarkerScene(renderer, rig, skin8)
+    cm = ClipMarkers(rig, root_T, root_rest, slip, tl.t, renderer.cam, scene)
+    cm.rigid_check_m = err
+    cm.slip_window = [round(h.t_hold, 4), round(h.t_lower, 4)]
+    return cm
 
 
 def silhouette_deviation(mask: np.ndarray, px: np.ndarray) -> float:
@@ -695,6 +830,18 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--arms", choices=["relaxed", "crossed"], default="relaxed")
     ap.add_argument("--clothing", choices=body_mod.CLOTHING,
                     help="clothing variant (default: the older per-bone painting)")
+    ap.add_argument("--markers", choices=["none", "asis", "back_crest", "waistband"],
+                    default="none",
+                    help="two printed 5 cm ArUco markers (DICT_4X4_50, id 0 right, id 1 left) on "
+                    "the anterior superior iliac spines, the posterior iliac crests, or the "
+                    "waistband (on the camera side)")
+    ap.add_argument("--marker-occlusion", action="store_true",
+                    help="a skin-coloured disc (a hand) passes over one marker for about 1 s "
+                    "during the hold")
+    ap.add_argument("--marker-occlusion-id", type=int, choices=[0, 1])
+    ap.add_argument("--marker-slip-mm", type=float, default=0.0,
+                    help="one marker slides down by this many mm over the hold (not rigid)")
+    ap.add_argument("--marker-slip-id", type=int, choices=[0, 1])
     ap.add_argument("--cam-distance", type=float, help="horizontal distance, m (2.3..4.5)")
     ap.add_argument("--cam-height", type=float, help="camera height, m (0.7..1.3)")
     ap.add_argument("--cam-roll", type=float, help="camera roll, degrees (-4..4)")
