@@ -154,3 +154,133 @@ class Body:
         cap = on_head & ((rel > 0.5) | ((v[:, 1] > hb[1] + 0.03) & (rel > 0.0)))
         labels[cap] = 4
         return labels
+
+
+# ---------------------------------------------------------------------- clothing with clean hems
+CLOTHING = ["default", "loose_shirt", "tucked_shirt", "shorts_contrast", "belt", "bare_torso"]
+BELT = 5  # extra vertex label for a belt band
+
+
+class CutMesh:
+    """The body mesh with extra vertices on horizontal cut planes (rest pose), so that a hem or a
+    belt edge runs along a straight line instead of along mesh edges.
+
+    Every vertex is a fixed linear combination of at most 4 original vertices (``idx``, ``wt``);
+    a new vertex lies on a mesh edge, so ``expand(posed)`` places it on the posed triangle.
+    Vertices on a cut exist twice (one copy for each side), so no face mixes two colours.
+    """
+
+    def __init__(self, n_orig: int, faces: np.ndarray):
+        self.idx = np.tile(np.arange(n_orig)[:, None], (1, 4))
+        self.wt = np.zeros((n_orig, 4))
+        self.wt[:, 0] = 1.0
+        self.faces = faces.copy()
+
+    @property
+    def n(self) -> int:
+        return len(self.idx)
+
+    def expand(self, verts: np.ndarray) -> np.ndarray:
+        """Original vertices [..., V, 3] -> all vertices [..., N, 3]."""
+        return np.einsum("...vkc,vk->...vc", verts[..., self.idx, :], self.wt)
+
+    def _combine(self, a: int, b: int, t: float) -> tuple[np.ndarray, np.ndarray]:
+        w = {}
+        for i, wi in zip(self.idx[a], self.wt[a] * (1 - t), strict=True):
+            w[int(i)] = w.get(int(i), 0.0) + wi
+        for i, wi in zip(self.idx[b], self.wt[b] * t, strict=True):
+            w[int(i)] = w.get(int(i), 0.0) + wi
+        items = sorted(w.items(), key=lambda kv: -kv[1])[:4]
+        idx = np.array([k for k, _ in items] + [items[0][0]] * (4 - len(items)))
+        wt = np.array([v for _, v in items] + [0.0] * (4 - len(items)))
+        return idx, wt / wt.sum()
+
+    def cut(self, rest: np.ndarray, region: np.ndarray, z0: float) -> np.ndarray:
+        """Split the faces of ``region`` (vertex mask) that cross the plane Z = z0 (rest pose).
+        Returns the new vertex mask of the region (including the new vertices)."""
+        pos = self.expand(rest)
+        above = pos[:, 2] > z0
+        new_idx, new_wt, new_above = [], [], []
+        edge_new: dict[tuple[int, int], tuple[int, int]] = {}
+
+        def split_point(a: int, b: int) -> tuple[int, int]:
+            key = (min(a, b), max(a, b))
+            if key not in edge_new:
+                lo, hi = key
+                t = (z0 - pos[lo, 2]) / (pos[hi, 2] - pos[lo, 2])
+                idx, wt = self._combine(lo, hi, float(t))
+                k = self.n + len(new_idx)
+                new_idx.extend([idx, idx])
+                new_wt.extend([wt, wt])
+                new_above.extend([True, False])
+                edge_new[key] = (k, k + 1)  # (copy above, copy below)
+            return edge_new[key]
+
+        faces = []
+        for f in self.faces:
+            if not region[f].all():
+                faces.append(f)
+                continue
+            s = above[f]
+            if s.all() or (~s).all():
+                faces.append(f)
+                continue
+            # rotate so that the lone vertex comes first (winding kept)
+            lone = int(np.nonzero(s != (s.sum() >= 2))[0][0])
+            a, b, c = (int(f[(lone + k) % 3]) for k in range(3))
+            up_a = bool(above[a])
+            pab, pac = split_point(a, b), split_point(a, c)
+            ia = 0 if up_a else 1  # copy on a's side
+            ib = 1 - ia
+            faces.append([a, pab[ia], pac[ia]])
+            faces.append([pab[ib], b, c])
+            faces.append([pab[ib], c, pac[ib]])
+        if new_idx:
+            self.idx = np.concatenate([self.idx, np.array(new_idx)])
+            self.wt = np.concatenate([self.wt, np.array(new_wt)])
+        self.faces = np.array(faces, dtype=np.int64)
+        new_region = np.concatenate([region, np.ones(len(new_idx), bool)])
+        # remember which side each new vertex belongs to (for the labels)
+        self.side_above = np.concatenate([above, np.array(new_above, bool)])
+        return new_region
+
+
+def clothing_mesh(body: "Body", labels: np.ndarray, variant: str) -> tuple["CutMesh", np.ndarray, dict]:
+    """Cut the mesh for a clothing variant and relabel the torso / pelvis / thigh region.
+
+    Levels are fixed to the pelvis in the rest pose: the waist line (tucked shirt, shorts
+    waistband, belt centre) at the iliac-crest level, 0.05 x stature above the hip-joint centres;
+    a loose shirt ends 0.035 x stature below them.  Returns the mesh, the labels of all its
+    vertices and the levels used (metres above the hip-joint centres, rest pose)."""
+    cm = CutMesh(len(labels), body.faces)
+    if variant == "default":
+        return cm, labels, {}
+    rest = body.ident_vertices
+    stature = body.stature()
+    hjc_z = 0.5 * (body.head("upperleg01.L")[2] + body.head("upperleg01.R")[2])
+    region = np.isin(labels, [1, 2])
+    # bare_torso: no shirt, everything of the shirt region above the waistband is skin
+    waist = 0.05 * stature
+    levels = {"waist_above_hjc_m": round(waist, 4)}
+    top = 0 if variant == "bare_torso" else 1
+    if variant == "loose_shirt":
+        hem = -0.035 * stature
+        levels = {"shirt_hem_above_hjc_m": round(hem, 4)}
+        region = cm.cut(rest, region, hjc_z + hem)
+        lab = np.where(cm.side_above, 1, 2)
+    elif variant == "belt":
+        half = 0.0175
+        levels["belt_width_m"] = 2 * half
+        region = cm.cut(rest, region, hjc_z + waist - half)
+        below_lo = ~cm.side_above
+        region = cm.cut(rest, region, hjc_z + waist + half)
+        above_hi = cm.side_above
+        below_lo = np.concatenate([below_lo, np.zeros(cm.n - len(below_lo), bool)])
+        # new vertices of the second cut lie above the first plane
+        lab = np.where(above_hi, top, np.where(below_lo, 2, BELT))
+    else:  # tucked_shirt, shorts_contrast, bare_torso
+        region = cm.cut(rest, region, hjc_z + waist)
+        lab = np.where(cm.side_above, top, 2)
+    labels = np.concatenate([labels, np.zeros(cm.n - len(labels), labels.dtype)])
+    labels = np.where(region, lab, labels)
+    return cm, labels, levels

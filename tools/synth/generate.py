@@ -23,6 +23,7 @@ if __package__ in (None, ""):  # run as a script: make `tools.synth` importable
     __package__ = "tools.synth"
 
 from tools.synth import body as body_mod  # noqa: E402
+from tools.synth import markers as markers_mod  # noqa: E402
 from tools.synth.motion import TRUNK_COMP, Hold, Motion, build_timeline, world_deltas  # noqa: E402
 from tools.synth.scene import (  # noqa: E402
     SENSOR_LONG_SIDE_MM,
@@ -204,7 +205,9 @@ def draw_params(args) -> dict:
         yaw_deg=round(pick(args.cam_yaw, lambda: u(-10, 10)), 2),
         fill=round(pick(args.fill, lambda: u(0.6, 0.78)), 3),
     )
+    extra = draw_extra(args, motion, look)
     return dict(
+        extra=extra,
         stance=stance,
         drop=drop,
         trunk=trunk,
@@ -217,6 +220,80 @@ def draw_params(args) -> dict:
         background=background,
         light=light,
         camera=camera,
+    )
+
+
+CONTRAST_PAIRS = [(4, 5), (5, 4), (4, 1), (3, 5), (4, 6), (9, 5), (4, 0)]  # (shirt, shorts)
+
+
+def draw_extra(args, motion: dict, look: dict) -> dict:
+    """Parameters of the newer motion and look options.  They come from a second random stream
+    of the seed, so that clips made with the older options alone stay as they were."""
+    rng = np.random.default_rng([args.seed, 31])
+    u = rng.uniform
+    hold_s = args.hold_duration
+    onset = args.drop_onset or "hold"
+    d_lift = (round(u(0.0, 0.2), 3), round(u(0.6, 0.9), 3))
+    late_dur = round(u(1.0, 2.0), 3)
+    if hold_s >= 14.0:
+        hi = min(30.0, hold_s - late_dur - 2.0)
+        late_delay = round(u(10.0, max(10.0, hi)), 3)
+    else:
+        hi = min(4.0, hold_s - late_dur - 0.5)
+        late_delay = round(u(min(1.5, hi), max(1.5, hi)), 3)
+    if onset == "lift":
+        ramp_delay, ramp_dur = d_lift
+    elif onset == "late":
+        ramp_delay, ramp_dur = late_delay, late_dur
+    else:
+        ramp_delay, ramp_dur = motion["ramp_delay_s"], motion["ramp_dur_s"]
+    if args.ramp_delay is not None:
+        ramp_delay = args.ramp_delay
+    # lifted-leg drift
+    drift_delay = round(u(1.0, max(2.0, min(0.5 * hold_s, 12.0))), 3)
+    drift_dur = round(u(1.5, 2.5), 3)
+    if hold_s < drift_delay + drift_dur + 0.3:
+        drift_delay = round(max(0.2, hold_s - drift_dur - 0.3), 3)
+    dh, dk = args.leg_drift if args.leg_drift else (0.0, 0.0)
+    # lateral sway and a stance-foot re-placement
+    sway_amp = args.sway_mm / 1000.0 if args.sway_mm else 0.0
+    sway_f = round(u(0.2, 0.5), 3) if args.sway_freq is None else args.sway_freq
+    sway_ph = round(u(0, 2 * np.pi), 3)
+    step_dir = u(0, 2 * np.pi)
+    step_len = (args.step_mm / 1000.0) if args.step_mm else 0.0
+    step = (round(step_len * np.cos(step_dir), 4), round(step_len * np.sin(step_dir), 4))
+    step_delay = round(u(1.0, max(1.0, hold_s - 1.5)), 3)
+    step_dur = round(u(0.25, 0.4), 3)
+    # clothing variant colours
+    clothing = args.clothing or "default"
+    pair = CONTRAST_PAIRS[int(rng.integers(len(CONTRAST_PAIRS)))]
+    if clothing == "shorts_contrast":
+        look["shirt"], look["shorts"] = CLOTHES[pair[0]], CLOTHES[pair[1]]
+        look["long_pants"] = False
+    if clothing == "bare_torso":
+        look["long_sleeves"] = False
+    if clothing == "belt":
+        look["belt"] = [[0.03, 0.025, 0.02], [0.12, 0.06, 0.03], [0.02, 0.02, 0.02]][
+            int(rng.integers(3))
+        ]
+    look["clothing"] = clothing
+    return dict(
+        drop_onset=onset,
+        hold_duration_s=hold_s,
+        ramp_delay_s=float(ramp_delay),
+        ramp_dur_s=float(ramp_dur),
+        leg_drift_hip_deg=float(dh),
+        leg_drift_knee_deg=float(dk),
+        leg_drift_delay_s=drift_delay if (dh or dk) else 0.0,
+        leg_drift_dur_s=drift_dur if (dh or dk) else 0.0,
+        sway_lat_amp_m=sway_amp,
+        sway_lat_freq_hz=sway_f if sway_amp else 0.0,
+        sway_lat_phase_rad=sway_ph if sway_amp else 0.0,
+        step_m=step,
+        step_delay_s=step_delay if step_len else 0.0,
+        step_dur_s=step_dur if step_len else 0.0,
+        arms=args.arms,
+        clothing=clothing,
     )
 
 
@@ -233,8 +310,20 @@ def make_holds(p: dict, args) -> list[Hold]:
     )
     lean = p["lean"]
     if not args.both_sides:
+        x = p["extra"]
+        common.update(ramp_delay_s=x["ramp_delay_s"], ramp_dur_s=x["ramp_dur_s"])
+        v3 = {k: x[k] for k in (
+            "drop_onset", "leg_drift_hip_deg", "leg_drift_knee_deg", "leg_drift_delay_s",
+            "leg_drift_dur_s", "step_m", "step_delay_s", "step_dur_s", "sway_lat_amp_m",
+            "sway_lat_freq_hz", "sway_lat_phase_rad")}
+        if not (x["leg_drift_hip_deg"] or x["leg_drift_knee_deg"]):
+            v3["leg_drift_dur_s"] = 2.0  # unused
+        if not (x["step_m"][0] or x["step_m"][1]):
+            v3["step_dur_s"] = 0.3  # unused
+        t_lower = 2.3 + x["hold_duration_s"]
         return [
-            Hold(p["stance"], p["drop"], 1.5, 2.3, 6.5, 7.3, trunk_lean_target_deg=lean, **common)
+            Hold(p["stance"], p["drop"], 1.5, 2.3, t_lower, t_lower + 0.8,
+                 trunk_lean_target_deg=lean, **common, **v3)
         ]
     drops = args.both_drops if args.both_drops else [p["drop"], p["drop"]]
     first = args.both_first_stance
@@ -295,10 +384,11 @@ def render_clip(args) -> dict:
     p = draw_params(args)
     fps, w_px, h_px = args.fps, args.width, args.height
     holds = make_holds(p, args)
-    duration = args.duration or (16.5 if args.both_sides else 8.0)
+    duration = args.duration or (16.5 if args.both_sides else holds[0].t_down + 0.7)
     n_frames = int(round(duration * fps))
     m = p["motion"]
-    motion = Motion(**m, holds=holds)
+    x = p["extra"]
+    motion = Motion(**m, holds=holds, arms=x["arms"])
     comp = TRUNK_COMP[p["trunk"]]
     tl = build_timeline(motion, fps, n_frames)
 
@@ -307,7 +397,7 @@ def render_clip(args) -> dict:
 
     # world placement: neutral double stance puts the lowest foot vertex on the floor (Z = 0)
     # and the mid-ankle point at X = Y = 0; the stance ankle then stays where it is in that pose.
-    neutral = Motion(**{**m, "sway_amp_deg": 0.0}, holds=holds)
+    neutral = Motion(**{**m, "sway_amp_deg": 0.0}, holds=holds, arms=x["arms"])
     tl0 = build_timeline(neutral, fps, 1)
     v0, h0 = body.pose(world_deltas(body, neutral, tl0, comp))
     ia = {s: body.index[f"foot.{s}"] for s in "LR"}
@@ -317,12 +407,23 @@ def render_clip(args) -> dict:
     shift0 = np.array([-mid[0], -mid[1], -v0[0][feet, 2].min()])
     ankle_world = {s: h0[0, ia[s]] + shift0 for s in "LR"}
     trans = np.zeros((n_frames, 3))
+    step_off = np.zeros((n_frames, 3))
     for i in range(n_frames):
-        s = "L" if holds[tl.hold_index[i]].stance_side == "left" else "R"
-        trans[i] = ankle_world[s] - heads[i, ia[s]]
+        hk = holds[tl.hold_index[i]]
+        s = "L" if hk.stance_side == "left" else "R"
+        step_off[i, :2] = tl.step_w[i] * np.asarray(hk.step_m, float)
+        trans[i] = ankle_world[s] + step_off[i] - heads[i, ia[s]]
     verts = verts + trans[:, None, :]
     heads = heads + trans[:, None, :]
     joints3d = {k: heads[:, body.index[b]] for k, b in body_mod.JOINT_BONES.items()}
+
+    # lowest point of the lifted foot above the floor
+    rest_x = body.ident_vertices[:, 0]
+    foot_min_z = np.zeros(n_frames)
+    for i in range(n_frames):
+        sw_left = holds[tl.hold_index[i]].swing_side == "left"
+        sel = feet & ((rest_x > 0) if sw_left else (rest_x < 0))
+        foot_min_z[i] = verts[i][sel, 2].min()
 
     stature = float(v0[0][:, 2].max() - v0[0][:, 2].min())
     facing = -1 if p["view"] == "front" else 1
@@ -331,12 +432,22 @@ def render_clip(args) -> dict:
 
     truth = compute_truth(joints3d, cam, holds, tl, facing)
 
-    # colours
+    # colours; clothing variants cut the mesh along straight hems (rest pose)
     look = p["look"]
-    palette = np.array([look["skin"], look["shirt"], look["shorts"], look["shoes"], look["hair"]])
-    vcols = srgb8_colours(palette[groups])
+    palette = np.array(
+        [look["skin"], look["shirt"], look["shorts"], look["shoes"], look["hair"],
+         look.get("belt", [0.03, 0.025, 0.02])]
+    )
+    cut, labels, cloth_levels = body_mod.clothing_mesh(body, groups, x["clothing"])
+    look["clothing_levels"] = cloth_levels
+    vcols = srgb8_colours(palette[labels])
+    faces = cut.faces
+    verts_orig = verts
+    verts = cut.expand(verts) if cut.n > len(groups) else verts
     room = room_meshes(p["background"], facing, args.seed)
     renderer = Renderer(cam, room, p["light"], facing)
+    mk = setup_markers(args, p, body, holds, tl, heads, verts_orig, joints3d, renderer,
+                       srgb8_colours(np.array([look["skin"]]))[0])
 
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -346,12 +457,16 @@ def render_clip(args) -> dict:
     check_frames = sorted({0, n_frames // 2, n_frames - 1} | set(args.check_frames or []))
     proj_dev = []
     for i in check_frames:
-        mask = renderer.body_mask(verts[i], body.faces)
+        mask = renderer.body_mask(verts[i], faces)
         proj_dev.append(silhouette_deviation(mask, cam.project(verts[i])))
     t_render0 = time.time()
     writer = H264Writer(str(tmp), fps, w_px, h_px, crf=args.crf, preset=args.preset)
     for i in range(n_frames):
-        img = renderer.render(verts[i], body.faces, vcols)
+        if mk is not None:
+            mk.before_frame(i)
+        img = renderer.render(verts[i], faces, vcols)
+        if mk is not None:
+            mk.after_frame(i, renderer.last_depth)
         writer.write(img)
         if args.debug_frames and i in args.debug_frames:
             from PIL import Image
@@ -373,7 +488,7 @@ def render_clip(args) -> dict:
         and (p0[:, 1].min() >= 0)
         and (p0[:, 1].max() <= h_px)
     )
-    allp = cam.project(verts.reshape(-1, 3)).reshape(n_frames, -1, 2)
+    allp = cam.project(verts_orig.reshape(-1, 3)).reshape(n_frames, -1, 2)
     always_in = bool(
         (allp.min() >= 0) and (allp[..., 0].max() <= w_px) and (allp[..., 1].max() <= h_px)
     )
@@ -409,6 +524,23 @@ def render_clip(args) -> dict:
     motion_json = motion.as_json()
     if not single:
         motion_json.pop("ramp_delay_s", None)
+    else:
+        motion_json.update(
+            ramp_delay_s=h.ramp_delay_s,
+            ramp_dur_s=h.ramp_dur_s,
+            drop_onset=h.drop_onset,
+            hold_duration_s=round(h.t_lower - h.t_hold, 4),
+            leg_drift_hip_deg=h.leg_drift_hip_deg,
+            leg_drift_knee_deg=h.leg_drift_knee_deg,
+            leg_drift_delay_s=h.leg_drift_delay_s,
+            leg_drift_dur_s=h.leg_drift_dur_s if h.has_drift else 0.0,
+            sway_lat_amp_m=h.sway_lat_amp_m,
+            sway_lat_freq_hz=h.sway_lat_freq_hz,
+            sway_lat_phase_rad=h.sway_lat_phase_rad,
+            stance_step_m=list(h.step_m),
+            stance_step_delay_s=h.step_delay_s,
+            stance_step_dur_s=h.step_dur_s if h.has_step else 0.0,
+        )
     doc = dict(
         name=args.name,
         set=args.set_name,
@@ -477,15 +609,26 @@ def render_clip(args) -> dict:
         trunk_lean2d_deg=[round(float(x), 4) for x in truth["lean2d"]],
         trunk_lean3d_deg=[round(float(x), 4) for x in truth["lean3d"]],
         swing_hip_flexion_deg=[round(float(x), 3) for x in truth["hip_flex"]],
-        swing_knee_flexion_cmd_deg=[
-            round(float(m["swing_knee_flex_deg"] * w), 3) for w in tl.lift_w
+        swing_hip_flexion_cmd_deg=[
+            round(float((m["swing_hip_flex_deg"] + holds[k].leg_drift_hip_deg * dw) * w), 3)
+            for k, w, dw in zip(tl.hold_index, tl.lift_w, tl.drift_w, strict=True)
         ],
+        swing_knee_flexion_cmd_deg=[
+            round(float((m["swing_knee_flex_deg"] + holds[k].leg_drift_knee_deg * dw) * w), 3)
+            for k, w, dw in zip(tl.hold_index, tl.lift_w, tl.drift_w, strict=True)
+        ],
+        swing_foot_min_z_m=[round(float(z), 4) for z in foot_min_z],
+        stance_foot_offset_m=[[round(float(a), 5), round(float(b), 5)] for a, b, _ in step_off],
+        pelvis_sway_cmd_m=[round(float(v), 5) for v in tl.sway_lat_m],
         joints_px={
             k: [[round(float(a), 4), round(float(b), 4)] for a, b in v]
             for k, v in truth["px"].items()
         },
         joints3d_m={k: [[round(float(c), 6) for c in x] for x in v] for k, v in joints3d.items()},
     )
+    if mk is not None:
+        doc["generator"]["markers"] = mk.meta()
+        doc.update(mk.per_frame(holds, tl, facing))
     # self-check: the measured 3-D drop is the commanded one
     err = float(np.max(np.abs(truth["drop3d"] - tl.drop_deg)))
     doc["render_settings"]["drop3d_vs_command_max_abs_deg"] = err
@@ -493,6 +636,131 @@ def render_clip(args) -> dict:
     with open(out_dir / f"{args.name}.json", "w") as f:
         json.dump(doc, f, separators=(",", ":"))
     return doc
+
+
+class ClipMarkers:
+    """The markers of one clip: scene nodes, per-frame poses and the truth they leave."""
+
+    def __init__(self, rig, root_T, root_rest, slip, t, cam, scene):
+        self.rig, self.root_T, self.root_rest, self.slip, self.t = rig, root_T, root_rest, slip, t
+        self.cam, self.scene = cam, scene
+        n = len(t)
+        self.corners_px = {m: [None] * n for m in (0, 1)}
+        self.corners_px_all = {m: np.zeros((n, 4, 2)) for m in (0, 1)}
+        self.centres = {m: np.zeros((n, 3)) for m in (0, 1)}
+        self.vis = {m: np.zeros(n) for m in (0, 1)}
+        self.rigid_check_m = 0.0
+
+    def _slip(self, i: int) -> dict:
+        return {} if self.rig.slip_id is None else {self.rig.slip_id: float(self.slip[i])}
+
+    def before_frame(self, i: int) -> None:
+        occ = markers_mod.occluder_offset(self.rig, float(self.t[i]))
+        self.scene.set_frame(self.root_T[i], self.root_rest, self._slip(i), occ)
+
+    def after_frame(self, i: int, depth: np.ndarray) -> None:
+        sl = self._slip(i)
+        for m in (0, 1):
+            c_rest = self.rig.corners_rest(m, sl.get(m, 0.0))
+            cw = markers_mod.to_world(self.root_T[i], self.root_rest, c_rest)
+            self.centres[m][i] = cw.mean(0)
+            px = self.cam.project(cw)
+            self.corners_px_all[m][i] = px
+            grid = markers_mod.to_world(self.root_T[i], self.root_rest,
+                                        markers_mod.sample_grid(c_rest))
+            self.vis[m][i] = markers_mod.visible_fraction(self.cam, depth, grid)
+            if self.vis[m][i] >= 1.0:
+                self.corners_px[m][i] = px
+
+    def meta(self) -> dict:
+        r = self.rig
+        occ = None
+        if r.occ_id is not None:
+            t_in, t_cov, t_unc, t_out = r.occ_window
+            occ = dict(id=r.occ_id, window_s=[round(t_in, 4), round(t_out, 4)],
+                       fully_covered_s=[round(t_cov, 4), round(t_unc, 4)],
+                       occluder="skin-coloured disc, 9 cm across, 3 cm in front of the marker")
+        slip = None
+        if r.slip_id is not None:
+            slip = dict(id=r.slip_id, mm=r.slip_mm, window_s=self.slip_window)
+        return dict(
+            placement=r.placement,
+            dictionary="DICT_4X4_50",
+            ids={"0": "right", "1": "left"},
+            size_m=r.size_m,
+            margin_cells=markers_mod.MARGIN_CELLS,
+            printed_size_m=round(r.size_m * (markers_mod.CELLS + 2 * markers_mod.MARGIN_CELLS)
+                                 / markers_mod.CELLS, 5),
+            facing="forward" if r.facing < 0 else "backward",
+            standoff_m=round(r.standoff_m, 4),
+            rigid=r.slip_id is None,
+            occlusion=occ,
+            slip=slip,
+            rigid_check_max_m=self.rigid_check_m,
+            **r.info,
+        )
+
+    def per_frame(self, holds, tl, facing: int) -> dict:
+        c0, c1 = self.centres[0], self.centres[1]  # right, left
+        obl = np.degrees(np.arctan2(c1[:, 2] - c0[:, 2], c1[:, 0] - c0[:, 0]))
+        swing_left = np.array([holds[k].swing_side == "left" for k in tl.hold_index])
+        drop3 = np.where(swing_left, -obl, obl)
+        p0, p1 = self.corners_px_all[0].mean(1), self.corners_px_all[1].mean(1)
+        mx = -1.0 if facing > 0 else 1.0
+        alpha = np.degrees(np.arctan2(-(p1[:, 1] - p0[:, 1]), mx * (p1[:, 0] - p0[:, 0])))
+        drop2 = np.where(swing_left, -alpha, alpha)
+
+        def rp(a, nd=3):
+            return [round(float(v), nd) for v in a]
+
+        out = dict(
+            markers_px={
+                str(m): [None if c is None else [rp(q) for q in c] for c in self.corners_px[m]]
+                for m in (0, 1)
+            },
+            markers3d_m={str(m): [rp(q, 6) for q in self.centres[m]] for m in (0, 1)},
+            markers_visible_frac={str(m): rp(self.vis[m]) for m in (0, 1)},
+            marker_line_obliquity_deg=rp(obl, 6),
+            marker_drop3d_deg=rp(drop3, 6),
+            marker_drop2d_deg=rp(drop2, 4),
+        )
+        if self.rig.slip_id is not None:
+            out["marker_slip_mm"] = rp(1000 * self.slip, 3)
+        return out
+
+
+def setup_markers(args, p, body, holds, tl, heads, verts_world, joints3d, renderer, skin8):
+    if args.markers == "none":
+        return None
+    rng = np.random.default_rng([args.seed, 47])
+    rig = markers_mod.build_rig(body, args.markers, p["view"])
+    ri = body.index["root"]
+    root_rest = body.ident_heads[ri]
+    root_T = markers_mod.root_transforms(tl.obliquity_deg, heads[:, ri])
+    # the hip-joint centres must follow the same rigid transform
+    err = 0.0
+    for s in "LR":
+        hr = body.head(f"upperleg01.{s}")
+        for i in range(len(root_T)):
+            w = markers_mod.to_world(root_T[i], root_rest, hr[None])[0]
+            err = max(err, float(np.abs(w - joints3d[f"hip_{s}"][i]).max()))
+    rig.standoff_m = markers_mod.fit_standoff(rig, verts_world, root_T, root_rest)
+    h = holds[0]
+    occ_pick = int(rng.integers(2))
+    t_in = h.t_hold + float(rng.uniform(1.0, max(1.0, h.t_lower - h.t_hold - 2.5)))
+    slip_pick = int(rng.integers(2))
+    if args.marker_occlusion:
+        rig.occ_id = occ_pick if args.marker_occlusion_id is None else args.marker_occlusion_id
+        rig.occ_window = (t_in, t_in + 0.3, t_in + 1.1, t_in + 1.4)
+    if args.marker_slip_mm:
+        rig.slip_id = slip_pick if args.marker_slip_id is None else args.marker_slip_id
+        rig.slip_mm = float(args.marker_slip_mm)
+    slip = markers_mod.slip_series(rig, tl.t, h.t_hold, h.t_lower)
+    scene = markers_mod.MarkerScene(renderer, rig, skin8)
+    cm = ClipMarkers(rig, root_T, root_rest, slip, tl.t, renderer.cam, scene)
+    cm.rigid_check_m = err
+    cm.slip_window = [round(h.t_hold, 4), round(h.t_lower, 4)]
+    return cm
 
 
 def silhouette_deviation(mask: np.ndarray, px: np.ndarray) -> float:
@@ -543,6 +811,37 @@ def build_parser() -> argparse.ArgumentParser:
                     help="seconds from the start of the hold to the start of the drop "
                     "(default random 0..0.3; negative, down to -0.8, starts the drop during "
                     "the lift so that it is already there at foot-off)")
+    ap.add_argument("--drop-onset", choices=["lift", "hold", "late"],
+                    help="when the drop comes in: 'lift' = during the leg lift, complete at or "
+                    "just after foot-off; 'hold' = after foot-off (default); 'late' = a fatigue "
+                    "drop 1.5-4 s into the hold, or 10-30 s into a hold of 14 s or more")
+    ap.add_argument("--hold-duration", type=float, default=4.2,
+                    help="seconds of single-leg stance (default 4.2; the clip lasts the hold "
+                    "plus 3.8 s unless --duration is given)")
+    ap.add_argument("--leg-drift", type=float, nargs=2, metavar=("HIP", "KNEE"),
+                    help="change of the lifted leg's hip and knee flexion during the hold, "
+                    "degrees (negative = the foot sinks, positive = it rises)")
+    ap.add_argument("--sway-mm", type=float, default=0.0,
+                    help="amplitude of a slow lateral sway of the pelvis during the hold, mm "
+                    "(the obliquity is unchanged)")
+    ap.add_argument("--sway-freq", type=float, help="sway frequency, Hz (default random 0.2-0.5)")
+    ap.add_argument("--step-mm", type=float, default=0.0,
+                    help="re-place the stance foot once during the hold by this distance, mm")
+    ap.add_argument("--arms", choices=["relaxed", "crossed"], default="relaxed")
+    ap.add_argument("--clothing", choices=body_mod.CLOTHING,
+                    help="clothing variant (default: the older per-bone painting)")
+    ap.add_argument("--markers", choices=["none", "asis", "back_crest", "waistband"],
+                    default="none",
+                    help="two printed 5 cm ArUco markers (DICT_4X4_50, id 0 right, id 1 left) on "
+                    "the anterior superior iliac spines, the posterior iliac crests, or the "
+                    "waistband (on the camera side)")
+    ap.add_argument("--marker-occlusion", action="store_true",
+                    help="a skin-coloured disc (a hand) passes over one marker for about 1 s "
+                    "during the hold")
+    ap.add_argument("--marker-occlusion-id", type=int, choices=[0, 1])
+    ap.add_argument("--marker-slip-mm", type=float, default=0.0,
+                    help="one marker slides down by this many mm over the hold (not rigid)")
+    ap.add_argument("--marker-slip-id", type=int, choices=[0, 1])
     ap.add_argument("--cam-distance", type=float, help="horizontal distance, m (2.3..4.5)")
     ap.add_argument("--cam-height", type=float, help="camera height, m (0.7..1.3)")
     ap.add_argument("--cam-roll", type=float, help="camera roll, degrees (-4..4)")

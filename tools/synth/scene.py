@@ -203,7 +203,7 @@ class Renderer:
         tm = trimesh.Trimesh(verts, faces, vertex_colors=vcols, process=False)
         mesh = pyrender.Mesh.from_trimesh(tm, smooth=True)
         self.body_node = self.scene.add(mesh)
-        color, _ = self.r.render(self.scene)
+        color, self.last_depth = self.r.render(self.scene)
         return color[:, :, :3]
 
     def body_mask(self, verts: np.ndarray, faces: np.ndarray) -> np.ndarray:
