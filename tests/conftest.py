@@ -34,3 +34,30 @@ def model_info():
     from screening.pose.model import resolve_model
 
     return resolve_model()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server (tests/pgserver.py); skipped without a server binary
+    unless PELVIC_SCREEN_REQUIRE_POSTGRES=1."""
+    from pgserver import Server
+
+    server = Server()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh, empty records database: a SQLite file, or a database on the PostgreSQL test
+    server. Open records are forgotten afterwards."""
+    from screening.records import close_all
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'records.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_server").create_database()
+    yield url
+    close_all()
