@@ -303,6 +303,7 @@ def test_cli_records_and_history_numbers_equal_result_json(env_db, analysed_samp
     assert "Runner &lt;1&gt;" in (folder / "report.html").read_text()
     assert cli(["analyze", str(SAMPLE), "--out", str(out), "--no-video", "--person",
                 "Runner <1>"]) == 0                                     # updated, not doubled
+    assert "(updated)" in capsys.readouterr().err
     assert cli(["history", "--person", "Runner <1>", "--json"]) == 0
     sessions = json.loads(capsys.readouterr().out)
     assert len(sessions) == 1
