@@ -196,6 +196,9 @@ def add_record_options(a: argparse.ArgumentParser) -> None:
                      help="the person of each input is the name of its parent folder")
     g.add_argument("--operator", metavar="NAME", default=None,
                    help="who ran the test (stored with the session)")
+    g.add_argument("--keep-video-path", action="store_true",
+                   help="store the path of the annotated video with the session (never the "
+                   "video itself)")
     g.add_argument("--organisation", default="local", help=argparse.SUPPRESS)
 
 
@@ -256,7 +259,8 @@ class Recorder:
         done = record_result(outcome.out_dir, person=None if self.error else person,
                              source="cli", operator=self.args.operator,
                              force=self.args.force and not outcome.skipped,
-                             organisation=self.args.organisation, records=self.records)
+                             organisation=self.args.organisation, records=self.records,
+                             keep_video=self.args.keep_video_path)
         notes = list(done.problems)
         if person is not None and (self.error or done.error):
             self.failed += 1
