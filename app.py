@@ -249,6 +249,8 @@ def choose_person(account: Account, key: str) -> str | None:
     if chosen == NEW_PERSON:
         name = " ".join(st.text_input("New person (a name or a pseudonymous id)",
                                       key=f"{key}_new_person", max_chars=200).split())
+        if not name:
+            st.caption("Type a name or an id: without one the result is not recorded.")
         return name or None
     return chosen
 
