@@ -279,3 +279,11 @@ def test_a_built_in_sample_can_be_analysed_without_any_video(data_dir, model):
     assert "positive" in body.lower()
     assert "Clamshell" in body or "clamshell" in body
     assert _people(data_dir) == []                # samples are not the user's progress
+
+
+def test_webcam_sessions_are_named_by_date_and_time(data_dir):
+    pytest.importorskip("streamlit_webrtc")
+    at = app_on("webcam")
+    name = at.session_state["live_session"].recording_path.name
+    assert name.startswith("webcam 20") and name.endswith(".mp4"), name
+    assert at.selectbox(key="live_person").value == "me"
