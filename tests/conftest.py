@@ -50,10 +50,13 @@ def postgres_server():
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
+def database_url(request, tmp_path, monkeypatch):
     """A fresh, empty records database: a SQLite file, or a database on the PostgreSQL test
-    server. Open records are forgotten afterwards."""
+    server. Open records are forgotten afterwards; the user's data folder is never used."""
     from screening.records import close_all
+
+    monkeypatch.setenv("PELVIC_SCREEN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PELVIC_SCREEN_DATABASE_URL", raising=False)
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'records.sqlite'}"

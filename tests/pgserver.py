@@ -58,7 +58,12 @@ class Server:
             unavailable("the psycopg driver is not installed (pip install -e '.[postgres]')")
         self.bindir = bindir
         self.as_root = os.geteuid() == 0
-        self.base = Path(tempfile.mkdtemp(prefix="pelvic-screen-pg-"))
+        if self.as_root and shutil.which("runuser") is None:
+            unavailable("running as root needs runuser (util-linux) to start PostgreSQL as "
+                        "the postgres user")
+        # as root, a folder the postgres user can reach whatever TMPDIR says
+        self.base = Path(tempfile.mkdtemp(prefix="pelvic-screen-pg-",
+                                          dir="/tmp" if self.as_root else None))
         self.data, self.sock = self.base / "data", self.base / "sock"
         self.sock.mkdir()
         self.password = "pw-" + secrets.token_hex(8)
@@ -95,8 +100,7 @@ class Server:
         import psycopg
 
         name = "pelvic_" + secrets.token_hex(6)
-        with psycopg.connect(self.url().replace("postgresql://", "postgresql://", 1),
-                             autocommit=True) as conn:
+        with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 

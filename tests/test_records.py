@@ -55,6 +55,13 @@ def fake_doc(sha: str, left: float | None = 1.0, right: float | None = 5.0,
             "versions": {"pelvic-screen": "0.1.0"}, "tests": [], "sides": sides}
 
 
+@pytest.fixture(autouse=True)
+def own_data_dir(tmp_path, monkeypatch):
+    """Never the user's own data folder (its history.json would be imported)."""
+    monkeypatch.setenv("PELVIC_SCREEN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PELVIC_SCREEN_DATABASE_URL", raising=False)
+
+
 @pytest.fixture
 def env_db(database_url, tmp_path, monkeypatch):
     """The records database in the environment, as the CLI and the app read it."""

@@ -161,6 +161,7 @@ class Records:
     # -- people --------------------------------------------------------------------------
     def _person(self, s: OrmSession, label: str, organisation: str, *,
                 create: bool = False) -> Person | None:
+        label = " ".join(str(label).split())
         person = s.scalar(select(Person).where(Person.organisation == organisation,
                                                Person.label == label))
         if person is None and create:
