@@ -20,7 +20,6 @@ CLIP = SHARED / "synthetic" / "dev" / "C01.mp4"
 # a clip standing on the left leg: the shared dev clip, else the project's own sample
 UPLOAD_CLIP = CLIP if CLIP.exists() else ROOT / "sample_videos" / "positive_left_stance.mp4"
 
-needs_clip = pytest.mark.skipif(not CLIP.exists(), reason=f"needs the shared dev clips ({CLIP})")
 
 
 def load_app_module():
@@ -176,12 +175,12 @@ def test_upload_flow_shows_result_chart_video_and_downloads(data_dir, model):
 
 
 @pytest.mark.model
-@pytest.mark.shared
-@needs_clip
+@pytest.mark.skipif(not UPLOAD_CLIP.exists(), reason=f"needs {UPLOAD_CLIP}")
 def test_batch_flow_isolates_a_broken_file_and_zips_everything(data_dir, model):
     at = app_on("batch")
+    assert at.selectbox(key="batch_person").value == "me"
     at.file_uploader(key="batch_files").set_value([
-        ("C01.mp4", CLIP.read_bytes(), "video/mp4"),
+        ("C01.mp4", UPLOAD_CLIP.read_bytes(), "video/mp4"),
         ("broken.mp4", b"\x00\x01 not a video", "video/mp4"),
     ])
     at.run()
@@ -200,6 +199,11 @@ def test_batch_flow_isolates_a_broken_file_and_zips_everything(data_dir, model):
     assert {"C01/result.json", "C01/timeseries.csv", "C01/report.html", "C01/report.pdf",
             "broken/result.json"} <= names
     assert not any(n.startswith("inputs/") or "/." in n for n in names)
+    from screening.records import close_all, open_records
+
+    (session,) = open_records(data_dir=data_dir).sessions("me")   # the good one only
+    close_all()
+    assert session["source"] == "batch" and session["input"] == "C01.mp4"
 
 
 # -- helpers ----------------------------------------------------------------------------
