@@ -21,7 +21,6 @@ CLIP = SHARED / "synthetic" / "dev" / "C01.mp4"
 UPLOAD_CLIP = CLIP if CLIP.exists() else ROOT / "sample_videos" / "positive_left_stance.mp4"
 
 
-
 def load_app_module():
     spec = importlib.util.spec_from_file_location("pelvic_screen_app", APP)
     module = importlib.util.module_from_spec(spec)
