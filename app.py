@@ -278,6 +278,8 @@ def trend_figure(sessions: list[dict]):
             lo = [y - DROP_UNCERTAINTY_DEG for y in ys]
             hi = [y + DROP_UNCERTAINTY_DEG for y in ys]
             ax.fill_between(xs, lo, hi, color=colours[side], alpha=0.15, lw=0)
+            ax.errorbar(xs, ys, yerr=DROP_UNCERTAINTY_DEG, fmt="none", ecolor=colours[side],
+                        alpha=0.6, capsize=3)   # visible with a single session too
             ax.plot(xs, ys, marker="o", color=colours[side],
                     label=f"standing on {side} leg (± {DROP_UNCERTAINTY_DEG:g} deg)")
     th = sessions[-1]["thresholds"] if sessions else {"negative_below_deg": 2.0,
