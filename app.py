@@ -165,7 +165,7 @@ def sign_in(records: Records) -> Account | None:
     conf = dict(secrets.get("pelvic_screen") or {})
     organisations = dict(conf.get("organisations") or {})
     if secrets.get("auth"):
-        if not st.user.is_logged_in:
+        if not st.user.get("is_logged_in", False):
             st.header("Sign in")
             st.write("These records are shared: sign in to see your organisation's people.")
             st.button("Sign in", on_click=st.login, key="oidc_login")

@@ -488,3 +488,20 @@ def test_shared_database_requires_sign_in_and_separates_organisations(env_db):
     assert not at.exception, at.exception
     assert at.selectbox(key="history_person").options == ["Ann"]
     assert "pw-" not in " ".join(c.value for c in at.caption)
+
+
+def test_shared_database_with_oidc_shows_only_the_sign_in_button(env_db):
+    pytest.importorskip("streamlit")
+    records = open_records()
+    records.record(fake_doc("a"), person="Ann", source="upload")
+    if records.is_sqlite:
+        pytest.skip("sign-in is only asked for on a database server")
+    at = _app("history")
+    at.secrets["auth"] = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+                          "cookie_secret": "x" * 32, "client_id": "id",
+                          "client_secret": "secret",
+                          "server_metadata_url": "https://id.example.org/.well-known/x"}
+    at.run()
+    assert not at.exception, at.exception
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.selectbox and not at.dataframe
