@@ -2,7 +2,8 @@
 
 A thin shell over :func:`screening.analyze_video`: a guided webcam self-test, one uploaded
 video, or a batch; results in plain words with a chart, the annotated video and key
-frames; a printable report; a local history; and a Learn page. Everything runs locally.
+frames; a printable report; the records of people and sessions (screening.records) with
+a History page; and a Learn page. Everything runs locally.
 
 Settings (environment variables, all optional; see docs/APP.md):
 
@@ -11,8 +12,10 @@ Settings (environment variables, all optional; see docs/APP.md):
 * ``PELVIC_SCREEN_LIVE_TIMINGS`` protocol timings, e.g. ``hold=30,baseline=3,countdown=3``
   (also the ``timings`` query parameter).
 * ``PELVIC_SCREEN_MAX_UPLOAD_MB`` largest video accepted (default 200).
-* ``PELVIC_SCREEN_DATA_DIR``     where the history file lives (default
+* ``PELVIC_SCREEN_DATA_DIR``     where the records database lives (default
   ``$XDG_DATA_HOME/pelvic-screen`` or ``~/.local/share/pelvic-screen``).
+* ``PELVIC_SCREEN_DATABASE_URL`` another database, e.g. ``postgresql://user@host/db``; a
+  database server means several users: the app then asks them to sign in (docs/RECORDS.md).
 * ``PELVIC_SCREEN_ICE_LOOPBACK=1`` offer 127.0.0.1 as the only server ICE candidate (for
   tests on a machine with loopback networking only).
 """
@@ -36,13 +39,20 @@ import streamlit as st
 
 from screening import Config, analyze_video, content
 from screening.batch import run_batch, summary_rows
-from screening.history import (
-    HISTORY_FILE,
-    append_history,
-    history_entry,
-    read_history,
-)
 from screening.live import LazyPose, LiveSession, LiveTimings
+from screening.records import (
+    DEFAULT_ORGANISATION,
+    DROP_UNCERTAINTY_DEG,
+    SDD_DEG,
+    Records,
+    RecordsError,
+    asymmetry,
+    compare_sessions,
+    default_data_dir,
+    open_records,
+    record_result,
+    sessions_csv,
+)
 from screening.report_html import (
     CLASS_WORDS,
     NOISE_NOTE,
@@ -56,7 +66,6 @@ from screening.report_html import (
     result_title,
     side_line,
     weak_side_text,
-    write_reports,
 )
 from screening.video import VIDEO_EXTENSIONS
 
@@ -78,14 +87,6 @@ class Settings:
     max_upload_mb: int
     data_dir: Path
     ice_loopback: bool
-
-
-def default_data_dir(env: dict | None = None) -> Path:
-    env = os.environ if env is None else env
-    if env.get("PELVIC_SCREEN_DATA_DIR"):
-        return Path(env["PELVIC_SCREEN_DATA_DIR"]).expanduser()
-    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base).expanduser() / "pelvic-screen"
 
 
 def settings_from_env(env: dict | None = None, timings_param: str | None = None) -> Settings:
@@ -126,43 +127,170 @@ def offer_loopback_candidates_only() -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# history: screening.history (numbers only, replaced atomically)
+# records: screening.records (people, sessions, one verdict per tested leg)
 
 
-def trend_figure(entries: list[dict], thresholds: tuple[float, float] = (2.0, 4.0)):
-    """Median pelvic drop per stance side over time, with the middle half as a bar."""
+@dataclass(frozen=True)
+class Account:
+    """Who is using the app: the records database and the organisation they see."""
+
+    records: Records | None
+    organisation: str = DEFAULT_ORGANISATION
+    user: str = ""
+    problem: RecordsError | None = None
+
+
+def _secrets() -> dict:
+    try:
+        return {k: st.secrets[k] for k in st.secrets}
+    except Exception:  # no secrets file: nothing configured
+        return {}
+
+
+def check_password(accounts: dict, user: str, password: str) -> bool:
+    import hmac
+
+    expected = accounts.get(user)
+    return expected is not None and hmac.compare_digest(str(expected).encode(),
+                                                        str(password).encode())
+
+
+def sign_in(records: Records) -> Account | None:
+    """A database server is shared: every user signs in and sees their organisation only.
+
+    OIDC (``st.login``) when ``[auth]`` is in the secrets, else the passwords of
+    ``[pelvic_screen] passwords``; ``[pelvic_screen] organisations`` maps each account (user
+    name or e-mail) to its organisation. None: not signed in (the page says how)."""
+    secrets = _secrets()
+    conf = dict(secrets.get("pelvic_screen") or {})
+    organisations = dict(conf.get("organisations") or {})
+    if secrets.get("auth"):
+        if not st.user.get("is_logged_in", False):
+            st.header("Sign in")
+            st.write("These records are shared: sign in to see your organisation's people.")
+            st.button("Sign in", on_click=st.login, key="oidc_login")
+            return None
+        user = str(st.user.get("email") or st.user.get("name") or "")
+        st.sidebar.button("Sign out", on_click=st.logout, key="oidc_logout")
+    elif conf.get("passwords"):
+        user = st.session_state.get("signed_in_user", "")
+        if not user:
+            st.header("Sign in")
+            st.write("These records are shared: sign in to see your organisation's people.")
+            with st.form("sign_in"):
+                name = st.text_input("User", key="sign_in_user")
+                password = st.text_input("Password", type="password", key="sign_in_password")
+                submitted = st.form_submit_button("Sign in")
+            if submitted:
+                if check_password(dict(conf["passwords"]), name, password):
+                    st.session_state["signed_in_user"] = name
+                    st.rerun()
+                st.error("Wrong user name or password.")
+            return None
+        if st.sidebar.button("Sign out", key="password_logout"):
+            st.session_state.pop("signed_in_user", None)
+            st.rerun()
+    else:
+        st.error("These records are in a shared database, but no sign-in is configured.")
+        st.info("**How to fix it:** add `[auth]` (OpenID Connect) or `[pelvic_screen] "
+                "passwords` and `organisations` to `.streamlit/secrets.toml` "
+                "(docs/RECORDS.md), or unset PELVIC_SCREEN_DATABASE_URL to use this "
+                "machine's own records.")
+        return None
+    organisation = organisations.get(user)
+    if not organisation:
+        st.error("Your account has no organisation, so it cannot see any records.")
+        st.info("**How to fix it:** ask the administrator to add it to `[pelvic_screen] "
+                "organisations` in the app's secrets.")
+        return None
+    st.sidebar.caption(f"Signed in as {md_escape(user)} ({md_escape(str(organisation))})")
+    return Account(records, str(organisation), user)
+
+
+def get_account(settings: Settings) -> Account | None:
+    """The records and, for a shared database, the signed-in user (None: not signed in)."""
+    try:
+        records = open_records(data_dir=settings.data_dir)
+    except RecordsError as exc:
+        return Account(None, problem=exc)
+    if records.shared:
+        return sign_in(records)
+    return Account(records)
+
+
+def md_escape(text: str) -> str:
+    """User text for st.markdown: markdown and HTML characters shown as typed."""
+    import html
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>$:])", r"\\\1",
+                  html.escape(str(text), quote=False))
+
+
+NEW_PERSON = "+ New person..."
+DEFAULT_PERSON = "me"
+
+
+def choose_person(account: Account, key: str) -> str | None:
+    """Pick the person tested (or name a new one). Default: a single local person "me"."""
+    if account.records is None:
+        st.warning(f"Results will not be recorded: {account.problem.message}")
+        return None
+    try:
+        people = [p["label"] for p in account.records.people(organisation=account.organisation)]
+    except RecordsError as exc:
+        st.warning(f"Results will not be recorded: {exc.message}")
+        return None
+    if not people and account.organisation == DEFAULT_ORGANISATION:
+        people = [DEFAULT_PERSON]
+    options = people + [NEW_PERSON]
+    chosen = st.selectbox("Person tested", options, key=f"{key}_person",
+                          help="Results are recorded for this person (History page).")
+    if chosen == NEW_PERSON:
+        name = " ".join(st.text_input("New person (a name or a pseudonymous id)",
+                                      key=f"{key}_new_person", max_chars=200).split())
+        if not name:
+            st.caption("Type a name or an id: without one the result is not recorded.")
+        return name or None
+    return chosen
+
+
+def trend_figure(sessions: list[dict]):
+    """Median pelvic drop per stance side over time, with the measurement's uncertainty
+    band (± DROP_UNCERTAINTY_DEG) and the threshold lines of the latest session."""
+    import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8, 3.2), layout="constrained")
     ax = fig.subplots()
     colours = {"left": "#2471a3", "right": "#ca6f1e"}
+    times = []
     for side in ("left", "right"):
-        xs, ys, lo, hi = [], [], [], []
-        for e in entries:
-            for t in e.get("tests") or []:
-                if t.get("stance_side") != side or t.get("drop_median_deg") is None:
-                    continue
-                xs.append(dt.datetime.fromisoformat(e["recorded_at"]))
-                y = t["drop_median_deg"]
-                ys.append(y)
-                lo.append(y - (t.get("drop_p25_deg") if t.get("drop_p25_deg") is not None
-                               else y))
-                hi.append((t.get("drop_p75_deg") if t.get("drop_p75_deg") is not None
-                           else y) - y)
+        xs, ys = [], []
+        for ses in sessions:
+            for entry in ses["sides"]:
+                drop = (entry.get("pelvic_drop_deg") or {}).get("median")
+                if entry["stance_side"] == side and drop is not None:
+                    xs.append(dt.datetime.fromisoformat(ses["recorded_at"]))
+                    ys.append(drop)
+        times += xs
         if xs:
-            ax.errorbar(xs, ys, yerr=[[max(v, 0) for v in lo], [max(v, 0) for v in hi]],
-                        marker="o", color=colours[side], capsize=3,
-                        label=f"standing on {side} leg")
-    ax.axhline(thresholds[1], color="#c0392b", ls="--", lw=1,
-               label=f"positive from {thresholds[1]:g} deg")
-    ax.axhline(thresholds[0], color="#c98a00", ls=":", lw=1,
-               label=f"level below {thresholds[0]:g} deg")
+            lo = [y - DROP_UNCERTAINTY_DEG for y in ys]
+            hi = [y + DROP_UNCERTAINTY_DEG for y in ys]
+            ax.fill_between(xs, lo, hi, color=colours[side], alpha=0.15, lw=0)
+            ax.errorbar(xs, ys, yerr=DROP_UNCERTAINTY_DEG, fmt="none", ecolor=colours[side],
+                        alpha=0.6, capsize=3)   # visible with a single session too
+            ax.plot(xs, ys, marker="o", color=colours[side],
+                    label=f"standing on {side} leg (± {DROP_UNCERTAINTY_DEG:g} deg)")
+    th = sessions[-1]["thresholds"] if sessions else {"negative_below_deg": 2.0,
+                                                      "positive_from_deg": 4.0}
+    ax.axhline(th["positive_from_deg"], color="#c0392b", ls="--", lw=1,
+               label=f"positive from {th['positive_from_deg']:g} deg")
+    ax.axhline(th["negative_below_deg"], color="#c98a00", ls=":", lw=1,
+               label=f"level below {th['negative_below_deg']:g} deg")
     ax.set_ylabel("pelvic drop (deg)")
     ax.legend(fontsize=8, frameon=False)
     ax.grid(alpha=0.25)
-    import matplotlib.dates as mdates
-
-    times = [dt.datetime.fromisoformat(e["recorded_at"]) for e in entries]
     if times:
         span = max(times) - min(times)
         pad = max(span * 0.08, dt.timedelta(hours=12))
@@ -173,35 +301,65 @@ def trend_figure(entries: list[dict], thresholds: tuple[float, float] = (2.0, 4.
     return fig
 
 
+def session_title(ses: dict) -> str:
+    when = dt.datetime.fromisoformat(ses["recorded_at"]).astimezone()
+    return f"{when:%Y-%m-%d %H:%M} · {ses['input']} ({ses['source']})"
+
+
+def session_rows(sessions: list[dict]) -> list[dict]:
+    """One row per session (one visit): both legs and their asymmetry."""
+    rows = []
+    for ses in reversed(sessions):
+        row = {"date": session_title(ses).split(" · ")[0], "video": ses["input"],
+               "source": ses["source"]}
+        for side in ("left", "right"):
+            entry = next((e for e in ses["sides"] if e["stance_side"] == side), None)
+            drop = None if entry is None else entry["pelvic_drop_deg"]["median"]
+            row[f"{side} leg drop (deg)"] = drop
+            row[f"{side} leg result"] = "" if entry is None else CLASS_WORDS.get(
+                entry["classification"], entry["classification"])
+        asym = asymmetry(ses)
+        row["left - right (deg)"] = None if asym is None else asym["difference_deg"]
+        row[f"asymmetry beyond noise (> {SDD_DEG:g} deg)"] = (
+            "" if asym is None else ("yes" if asym["exceeds_noise"] else "no"))
+        rows.append(row)
+    return rows
+
+
 # ---------------------------------------------------------------------------------------
 # analysis (the one library call) and packaging
 
 
-def analyse_file(path: str | Path, out_dir: Path, *, source: str, label: str = "",
-                 progress=None, history: Path | None = None,
+def analyse_file(path: str | Path, out_dir: Path, *, source: str, person: str | None = None,
+                 account: Account | None = None, progress=None,
                  config: Config = Config()) -> ResultBundle:
-    """Analyse one video with :func:`screening.analyze_video` into ``out_dir``, add the
-    printable report, record it in the history (if ``history``) and load it for display."""
+    """Analyse one video with :func:`screening.analyze_video` into ``out_dir``, then
+    :func:`screening.records.record_result` (printable report; the record for ``person``)
+    and load it for display."""
     result = analyze_video(path, config=config, out_dir=out_dir, progress=progress)
-    return finish_output(out_dir, result.to_dict(), source=source, label=label,
-                         history=history)
+    return finish_output(out_dir, result.to_dict(), source=source, person=person,
+                         account=account)
 
 
-def finish_output(out_dir: Path, doc: dict, *, source: str, label: str,
-                  history: Path | None) -> ResultBundle:
-    """Add the printable report and the history entry to a written result folder."""
-    problems = []
+def finish_output(out_dir: Path, doc: dict, *, source: str, person: str | None,
+                  account: Account | None) -> ResultBundle:
+    """Add the printable report and the record to a written result folder."""
     bundle = load_bundle(out_dir)
+    problems = []
     if doc.get("status") == "ok":
-        try:
-            write_reports(out_dir, subject_label=label, bundle=bundle)
-        except Exception as exc:  # the result stands without the printable report
-            problems.append(f"The printable report could not be made: {exc}")
-        if history is not None:
-            try:
-                append_history(history, history_entry(doc, source=source, label=label))
-            except OSError as exc:
-                problems.append(f"The result could not be added to the history: {exc}")
+        records = account.records if account is not None else None
+        if person is not None and records is None:
+            problems.append("The result was not recorded: the records database is not "
+                            "available. " + (account.problem.one_line()
+                                             if account and account.problem else ""))
+            person = None
+        outcome = record_result(doc, out_dir=out_dir, person=person, source=source,
+                                records=records, bundle=bundle,
+                                organisation=account.organisation if account
+                                else DEFAULT_ORGANISATION)
+        problems += outcome.problems
+        if outcome.error is not None:
+            problems.append(f"The result was not recorded: {outcome.error.one_line()}")
     bundle.doc.setdefault("app_problems", problems)
     return bundle
 
@@ -397,15 +555,15 @@ def show_marker_sheet(*, key: str) -> None:
                            mime="application/pdf", key=f"{key}_sheet")
 
 
-def page_upload(settings: Settings) -> None:
+def page_upload(settings: Settings, account: Account) -> None:
     st.header("Analyse a video")
     st.markdown(content.markdown("howto"))
     show_marker_sheet(key="upload_markers")
-    label = st.text_input("Subject label for the report (optional)", key="upload_label")
+    label = choose_person(account, "upload")
     uploaded = file_uploader("A video of the single-leg stance test", type=UPLOAD_TYPES,
                              key="upload_file", max_mb=settings.max_upload_mb)
     if uploaded is not None:
-        token = f"{uploaded.file_id}:{label}"
+        token = f"{uploaded.file_id}:{label}:{account.organisation}"
         if st.session_state.get("upload_token") != token:
             size_mb = uploaded.size / 1e6
             if size_mb > settings.max_upload_mb:
@@ -418,46 +576,45 @@ def page_upload(settings: Settings) -> None:
             src = work / safe_name(uploaded.name)
             src.write_bytes(uploaded.getbuffer())
             st.session_state["upload_result"] = run_with_progress(
-                src, work / "result", source="upload", label=label, settings=settings)
+                src, work / "result", source="upload", person=label, account=account)
             src.unlink(missing_ok=True)  # the input is not kept; outputs stay until replaced
             st.session_state["upload_token"] = token
     samples = sorted(SAMPLE_DIR.glob("*.mp4"))
     if samples:
         with st.expander("No video at hand? Try a sample", expanded=uploaded is None):
             st.caption("Rendered people doing the test, with a known pelvic drop "
-                       "(sample_videos/README.md). Samples are not added to your history.")
+                       "(sample_videos/README.md). Samples are not recorded.")
             choice = st.selectbox("Sample video", samples, key="sample_choice",
                                   format_func=lambda p: p.stem.replace("_", " "))
             if st.button("Analyse this sample", key="sample_run"):
                 st.session_state["upload_result"] = run_with_progress(
                     choice, new_workdir("upload_tmp") / "result", source="sample",
-                    label=label, settings=settings, keep_history=False)
+                    person=None, account=account)
                 st.session_state["upload_token"] = None
     bundle = st.session_state.get("upload_result")
     if bundle is not None:
         show_bundle(bundle, key="upload")
 
 
-def run_with_progress(src: Path, out_dir: Path, *, source: str, label: str,
-                      settings: Settings, keep_history: bool = True) -> ResultBundle:
+def run_with_progress(src: Path, out_dir: Path, *, source: str, person: str | None,
+                      account: Account) -> ResultBundle:
     bar = st.progress(0.0, text="Starting...")
 
     def progress(fraction: float, message: str) -> None:
         bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"Analysing: {message}")
 
     try:
-        bundle = analyse_file(src, out_dir, source=source, label=label, progress=progress,
-                              history=settings.data_dir / HISTORY_FILE if keep_history
-                              else None)
+        bundle = analyse_file(src, out_dir, source=source, person=person, account=account,
+                              progress=progress)
     finally:
         bar.empty()
     return bundle
 
 
-def page_batch(settings: Settings) -> None:
+def page_batch(settings: Settings, account: Account) -> None:
     st.header("Batch: several videos")
     st.write("Each video is analysed on its own; one failure does not stop the others.")
-    label = st.text_input("Label for the reports (optional)", key="batch_label")
+    label = choose_person(account, "batch")
     files = file_uploader("Videos", type=UPLOAD_TYPES, accept_multiple_files=True,
                           key="batch_files", max_mb=settings.max_upload_mb)
     too_big = [f for f in files or [] if f.size / 1e6 > settings.max_upload_mb]
@@ -488,9 +645,8 @@ def page_batch(settings: Settings) -> None:
 
         outcomes = run_batch(inputs, out_root, on_item=on_item)
         bar.empty()
-        history = settings.data_dir / HISTORY_FILE
-        bundles = [finish_output(o.out_dir, o.document, source="batch", label=label,
-                                 history=history) for o in outcomes]
+        bundles = [finish_output(o.out_dir, o.document, source="batch", person=label,
+                                 account=account) for o in outcomes]
         shutil.rmtree(inputs_dir, ignore_errors=True)
         st.session_state["batch_result"] = {
             "rows": summary_rows(outcomes), "bundles": bundles,
@@ -519,31 +675,93 @@ def page_batch(settings: Settings) -> None:
             show_bundle(bundle, key=f"batch-{i}", show_learn=False)
 
 
-def page_history(settings: Settings) -> None:
-    st.header("Your progress")
-    path = settings.data_dir / HISTORY_FILE
-    entries, problem = read_history(path)
-    if problem:
-        st.warning(problem)
-    if not entries:
-        st.info("No results yet. Every analysis you run is added here, so you can follow "
-                f"your progress. (Stored only on this computer, in {path}.)")
+def page_history(settings: Settings, account: Account) -> None:
+    st.header("History")
+    records = account.records
+    if records is None:
+        st.error(account.problem.message)
+        st.info(f"**How to fix it:** {account.problem.hint}")
         return
-    st.pyplot(trend_figure(entries))
+    for warning in records.warnings:
+        st.warning(warning)
+    where = ("on this computer, in " + records.safe_url.removeprefix("sqlite:///")
+             if records.is_sqlite else "in the shared database " + records.safe_url)
+    people = [p["label"] for p in records.people(organisation=account.organisation)]
+    if st.session_state.get("history_deleted"):
+        st.success(f"Deleted {md_escape(st.session_state.pop('history_deleted'))}.")
+    if not people:
+        st.info("No results yet. Every analysis you run is recorded here for the person you "
+                f"choose, so you can follow the progress. (Stored {where}.)")
+        return
+    person = st.selectbox("Person", people, key="history_person")
+    sessions = records.sessions(person, organisation=account.organisation) or []
+    if not sessions:
+        st.info("No sessions recorded for this person yet.")
+    else:
+        st.markdown("##### Pelvic drop per standing leg over time")
+        st.pyplot(trend_figure(sessions), clear_figure=False)
+        st.caption(f"The band is ± {DROP_UNCERTAINTY_DEG:g} deg, the measurement's average "
+                   f"error on clips with a known drop. A change smaller than {SDD_DEG:g} deg "
+                   "(the smallest detectable difference of video pelvic drop, Dingenen "
+                   "2018) is within the noise of repeated tests.")
+        st.markdown("##### Sessions")
+        st.dataframe(session_rows(sessions), hide_index=True, width="stretch")
+        show_comparison(sessions)
+        st.markdown("##### Export")
+        stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in person) or "person"
+        cols = st.columns(2)
+        cols[0].download_button("Download (CSV)", sessions_csv(sessions),
+                                file_name=f"pelvic-screen-{stem}.csv", mime="text/csv",
+                                key="export_csv")
+        cols[1].download_button("Download (JSON)", json.dumps(sessions, indent=1),
+                                file_name=f"pelvic-screen-{stem}.json",
+                                mime="application/json", key="export_json")
+    st.caption(f"Stored {where}. No video is stored, only the numbers and verdicts.")
+    with st.expander("Delete this person"):
+        st.write("Deletes this person and every recorded session and result of theirs. "
+                 "This cannot be undone. (Result folders and reports already downloaded are "
+                 "not touched.)")
+        sure = st.checkbox("Yes, delete this person and all their records",
+                           key="delete_confirm")
+        if st.button("Delete this person", key="delete_person", disabled=not sure,
+                     type="primary"):
+            n = records.forget(person, organisation=account.organisation)
+            st.session_state.pop("history_person", None)
+            st.session_state.pop("delete_confirm", None)
+            st.session_state["history_deleted"] = f"{person} ({n or 0} session(s))"
+            st.rerun()
+
+
+def show_comparison(sessions: list[dict]) -> None:
+    """Two sessions side by side: the change per leg and whether it exceeds the noise."""
+    if len(sessions) < 2:
+        return
+    st.markdown("##### Compare two sessions")
+    titles = {ses["id"]: session_title(ses) for ses in sessions}
+    ids = [ses["id"] for ses in sessions]
+    cols = st.columns(2)
+    first = cols[0].selectbox("Earlier", ids, index=len(ids) - 2, key="compare_a",
+                              format_func=titles.get)
+    second = cols[1].selectbox("Later", ids, index=len(ids) - 1, key="compare_b",
+                               format_func=titles.get)
+    a = next(ses for ses in sessions if ses["id"] == first)
+    b = next(ses for ses in sessions if ses["id"] == second)
     rows = []
-    for e in reversed(entries):
-        for t in e.get("tests") or []:
-            rows.append({"date": e["recorded_at"].replace("T", " ")[:16],
-                         "video": e.get("video", ""), "label": e.get("label", ""),
-                         "standing leg": t["stance_side"],
-                         "result": CLASS_WORDS.get(t["classification"], t["classification"]),
-                         "pelvic drop (deg)": t.get("drop_median_deg"),
-                         "time to drop (s)": t.get("time_to_drop_s"),
-                         "hold (s)": t.get("hold_duration_s")})
+    for row in compare_sessions(a, b):
+        verdict = ("" if row["exceeds_noise"] is None else
+                   "yes: a real change" if row["exceeds_noise"] else "no: within the noise")
+        rows.append({"standing leg": row["stance_side"],
+                     "earlier drop (deg)": row["before_deg"],
+                     "later drop (deg)": row["after_deg"],
+                     "change (deg)": row["difference_deg"],
+                     f"beyond {SDD_DEG:g} deg?": verdict})
     st.dataframe(rows, hide_index=True, width="stretch")
-    st.caption(f"Stored only on this computer: {path}")
-    st.download_button("Download the history (JSON)", path.read_bytes(),
-                       file_name="pelvic-screen-history.json", mime="application/json")
+    for label, ses in (("Earlier", a), ("Later", b)):
+        asym = asymmetry(ses)
+        if asym is not None:
+            st.caption(f"{label}: left minus right {asym['difference_deg']:+.1f} deg, "
+                       + ("beyond" if asym["exceeds_noise"] else "within")
+                       + f" the noise ({SDD_DEG:g} deg).")
 
 
 def page_learn() -> None:
@@ -563,7 +781,7 @@ def page_learn() -> None:
     st.warning(content.markdown("disclaimer"))
 
 
-def page_webcam(settings: Settings) -> None:
+def page_webcam(settings: Settings, account: Account) -> None:
     st.header("Webcam self-test")
     st.markdown("The app guides you through the test: stand back until your whole body is in "
                 "the picture, press **START**, and follow the instructions on the video. "
@@ -582,15 +800,16 @@ def page_webcam(settings: Settings) -> None:
                              help="30 s is the standard test.")
     if timings.hold_s >= 5:
         timings = LiveTimings.parse(f"hold={hold_s}", timings)
-    label = st.text_input("Subject label for the report (optional)", key="live_label")
+    label = choose_person(account, "live")
 
     live: LiveSession | None = st.session_state.get("live_session")
     if live is None or st.session_state.get("live_timings") != timings:
         if live is not None:
             live.finish()
         work = new_workdir("live_tmp")
-        live = LiveSession(LazyPose(_make_live_pose), work / "recording.mp4",
-                           timings=timings)
+        # a session is named by its date and time
+        name = f"webcam {dt.datetime.now():%Y-%m-%d %H.%M.%S}.mp4"
+        live = LiveSession(LazyPose(_make_live_pose), work / name, timings=timings)
         st.session_state["live_session"] = live
         st.session_state["live_timings"] = timings
         st.session_state.pop("live_result", None)
@@ -624,11 +843,11 @@ def page_webcam(settings: Settings) -> None:
             time.sleep(0.2)
     status = live.status()
     if status.done and st.session_state.get("live_result") is None:
-        analyse_recording(live, label, settings)
+        analyse_recording(live, label, account)
     elif not ctx.state.playing and live.recorded_s > 0 and not status.done:
         status_box.warning(f"The test was stopped after {live.recorded_s:.0f} s of recording.")
         if st.button("Analyse what was recorded", key="live_partial"):
-            analyse_recording(live, label, settings)
+            analyse_recording(live, label, account)
     bundle = st.session_state.get("live_result")
     if bundle is not None:
         status_box.success("Done: the camera is off and your result is below.")
@@ -658,7 +877,7 @@ def show_live_status(box, status, live: LiveSession) -> None:
     box.markdown("\n\n".join(lines))
 
 
-def analyse_recording(live: LiveSession, label: str, settings: Settings) -> None:
+def analyse_recording(live: LiveSession, label: str | None, account: Account) -> None:
     path = live.finish()
     if path is None or not path.is_file():
         st.error("Nothing was recorded: the camera did not send any frame while the test ran.")
@@ -666,7 +885,7 @@ def analyse_recording(live: LiveSession, label: str, settings: Settings) -> None
                 "again.")
         return
     st.session_state["live_result"] = run_with_progress(
-        path, path.parent / "result", source="webcam", label=label, settings=settings)
+        path, path.parent / "result", source="webcam", person=label, account=account)
 
 
 def _make_live_pose():
@@ -696,16 +915,20 @@ def main() -> None:
     st.sidebar.caption(content.markdown("privacy"))
     st.sidebar.caption("Screening and education, not a diagnosis.")
     try:
-        if page == PAGES[0]:
-            page_webcam(settings)
-        elif page == PAGES[1]:
-            page_upload(settings)
-        elif page == PAGES[2]:
-            page_batch(settings)
-        elif page == PAGES[3]:
-            page_history(settings)
-        else:
+        if page == PAGES[4]:
             page_learn()
+            return
+        account = get_account(settings)
+        if account is None:   # a shared database: not signed in yet
+            return
+        if page == PAGES[0]:
+            page_webcam(settings, account)
+        elif page == PAGES[1]:
+            page_upload(settings, account)
+        elif page == PAGES[2]:
+            page_batch(settings, account)
+        else:
+            page_history(settings, account)
     except Exception as exc:  # a bug in the app: a message, never a traceback
         LOG.exception("unexpected error on page %s", page)
         st.error(f"Something went wrong on this page ({type(exc).__name__}: {exc}).")

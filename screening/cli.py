@@ -1,4 +1,5 @@
-"""Command line: ``pelvic-screen analyze ...``, ``model``, ``markers`` and ``agreement``.
+"""Command line: ``pelvic-screen analyze ...``, ``model``, ``markers``, ``agreement`` and the
+records commands (``people``, ``history``, ``forget``, ``import``; screening.records).
 
 Exit codes: 0 every input succeeded, 1 any input failed, 2 usage error.
 """
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--model-sha256", metavar="HEX", default=None,
                    help="expected sha256 of --model (also PELVIC_SCREEN_MODEL_SHA256)")
     a.add_argument("--quiet", action="store_true", help="print only failures and the summary")
+    add_record_options(a)
 
     m = sub.add_parser("model", help="show (or install) the pose model in use",
                        description="Show the pose model in use: path, sha256, source.")
@@ -106,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="label the results under DIR with a clothing LABEL (e.g. "
                    "shorts, leggings, loose); repeat for more folders. Without it, a "
                    "result's own 'clothing' field is used, else 'unknown'")
+    add_records_commands(sub)
     return parser
 
 
@@ -119,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_markers(args)
         if args.command == "agreement":
             return _cmd_agreement(args, parser)
+        if args.command in RECORDS_COMMANDS:
+            return run_records_command(args)
         return _cmd_analyze(args, parser)
     except KeyboardInterrupt:
         print("Interrupted; finished results are kept, unfinished ones were not written.",
@@ -208,6 +213,7 @@ def _agreement_text(summary) -> str:
 def _cmd_analyze(args, parser) -> int:
     if args.negative_below > args.positive_from:
         parser.error("--negative-below must not be greater than --positive-from")
+    recorder = Recorder(args)
     inputs = collect_inputs(args.inputs)
     if not inputs:
         parser.error("no video files found in " + ", ".join(args.inputs)
@@ -227,7 +233,7 @@ def _cmd_analyze(args, parser) -> int:
         bar = tqdm(total=len(inputs), unit="video", file=sys.stderr)
 
     def on_item(outcome: ItemOutcome) -> None:
-        line = describe(outcome)
+        line = describe(outcome) + recorder.after(outcome)
         if bar is not None:
             bar.write(line, file=sys.stderr)
             bar.update(1)
@@ -244,7 +250,7 @@ def _cmd_analyze(args, parser) -> int:
           + (f" ({skipped} already done, skipped; --force to redo)" if skipped else "")
           + (f", {failed} failed" if failed else "")
           + f". Summary: {os.path.join(args.out, SUMMARY_CSV)}")
-    return 1 if failed else 0
+    return 1 if failed or recorder.failed else 0
 
 
 def describe(outcome: ItemOutcome) -> str:
@@ -262,6 +268,184 @@ def describe(outcome: ItemOutcome) -> str:
                      + (", compensated" if t["compensated"] else "") + ")")
     prefix = "done (skipped) " if outcome.skipped else "ok "
     return f"{prefix}{name}: " + "; ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------
+# records (screening.records): options of analyze, and people / history / forget / import
+
+RECORDS_COMMANDS = ("people", "history", "forget", "import")
+
+
+def add_record_options(a: argparse.ArgumentParser) -> None:
+    g = a.add_argument_group("records (docs/RECORDS.md)")
+    who = g.add_mutually_exclusive_group()
+    who.add_argument("--person", metavar="LABEL", default=None,
+                     help="record every successful analysis for this person (a name or a "
+                     "pseudonymous id); with --force a re-analysed input is recorded as a "
+                     "further session instead of updating its session")
+    who.add_argument("--person-from-folder", action="store_true",
+                     help="the person of each input is the name of its parent folder")
+    g.add_argument("--operator", metavar="NAME", default=None,
+                   help="who ran the test (stored with the session)")
+    g.add_argument("--keep-video-path", action="store_true",
+                   help="store the path of the annotated video with the session (never the "
+                   "video itself)")
+    g.add_argument("--organisation", default="local", help=argparse.SUPPRESS)
+
+
+def add_records_commands(sub) -> None:
+    p = sub.add_parser("people", help="list the people in the records",
+                       description="The people in the records with their number of sessions.")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    h = sub.add_parser("history", help="the recorded sessions of one person",
+                       description="One person's sessions, oldest first: per tested leg the "
+                       "median pelvic drop and the verdict, as in result.json's 'sides'.")
+    h.add_argument("--person", required=True, metavar="LABEL")
+    fmt = h.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print a JSON list of sessions")
+    fmt.add_argument("--csv", action="store_true", help="print CSV, one row per tested leg")
+    f = sub.add_parser("forget", help="delete a person and all their records",
+                       description="Delete the person and every session and result of "
+                       "theirs from the records (result folders on disk are not touched).")
+    f.add_argument("--person", required=True, metavar="LABEL")
+    f.add_argument("--yes", action="store_true", help="really delete (required)")
+    i = sub.add_parser("import", help="record existing result folders for a person",
+                       description="Record every successful result.json under RESULTS_DIR "
+                       "for the person (e.g. analyses made while the database was "
+                       "unavailable). Already recorded results are updated, not doubled.")
+    i.add_argument("results", metavar="RESULTS_DIR")
+    i.add_argument("--person", required=True, metavar="LABEL")
+    i.add_argument("--operator", metavar="NAME", default=None)
+    for parser in (p, h, f, i):
+        parser.add_argument("--organisation", default="local", help=argparse.SUPPRESS)
+
+
+class Recorder:
+    """After each analysed input of ``analyze``: the printable report and the record."""
+
+    def __init__(self, args) -> None:
+        self.args = args
+        self.records = None
+        self.error = None       # the database could not be opened: not tried again
+        self.failed = 0
+
+    def person_for(self, outcome: ItemOutcome) -> str | None:
+        if self.args.person_from_folder:
+            return outcome.input.resolve().parent.name
+        return self.args.person
+
+    def after(self, outcome: ItemOutcome) -> str:
+        """Report and record ``outcome``; returns text to add to its line."""
+        if not outcome.ok:
+            return ""
+        from .records import RecordsError, open_records, record_result
+
+        person = self.person_for(outcome)
+        if person is not None and self.records is None and self.error is None:
+            try:
+                self.records = open_records()
+            except RecordsError as exc:
+                self.error = exc
+                print(f"error: {exc.one_line()}", file=sys.stderr)
+        done = record_result(outcome.out_dir, person=None if self.error else person,
+                             source="cli", operator=self.args.operator,
+                             force=self.args.force and not outcome.skipped,
+                             organisation=self.args.organisation, records=self.records,
+                             keep_video=self.args.keep_video_path)
+        notes = list(done.problems)
+        if person is not None and (self.error or done.error):
+            self.failed += 1
+            if done.error:
+                notes.append(f"not recorded: {done.error.one_line()}")
+            notes.append(f"record it later: pelvic-screen import {outcome.out_dir} "
+                         f"--person {_quote(person)}")
+        elif done.session_id is not None:
+            notes.append(f"recorded for {person}" + ("" if done.created else " (updated)"))
+        return "".join(f" [{n}]" for n in notes)
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def run_records_command(args) -> int:
+    from .records import RecordsError, open_records, sessions_csv
+
+    if args.command == "forget" and not args.yes:
+        print(f"Refusing to delete {args.person!r} and all their records without --yes. "
+              f"Run: pelvic-screen forget --person {_quote(args.person)} --yes",
+              file=sys.stderr)
+        return 1
+    try:
+        records = open_records()
+        for warning in records.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        org = args.organisation
+        if args.command == "people":
+            people = records.people(organisation=org)
+            if args.json:
+                print(json.dumps(people, indent=2))
+            elif not people:
+                print(f"No people in the records yet ({records.safe_url}).")
+            for p in [] if args.json else people:
+                last = (p["last_recorded_at"] or "-")[:16].replace("T", " ")
+                print(f"{p['label']}\t{p['sessions']} session(s)\tlast {last}")
+            return 0
+        if args.command == "history":
+            sessions = records.sessions(args.person, organisation=org)
+            if sessions is None:
+                print(f"error: nobody called {args.person!r} in the records. Hint: "
+                      "`pelvic-screen people` lists them.", file=sys.stderr)
+                return 1
+            if args.json:
+                print(json.dumps(sessions, indent=2))
+            elif args.csv:
+                sys.stdout.write(sessions_csv(sessions))
+            else:
+                for ses in sessions:
+                    print(describe_session(ses))
+            return 0
+        if args.command == "forget":
+            n = records.forget(args.person, organisation=org)
+            if n is None:
+                print(f"error: nobody called {args.person!r} in the records.", file=sys.stderr)
+                return 1
+            print(f"Deleted {args.person!r} and {n} session(s) from the records.")
+            return 0
+        if not Path(args.results).exists():
+            print(f"error: {args.results} does not exist.", file=sys.stderr)
+            return 1
+        summary = records.import_results(args.results, person=args.person,
+                                         organisation=org, operator=args.operator)
+        for line in summary.skipped:
+            print(f"skipped {line}", file=sys.stderr)
+        print(f"{summary.recorded} result(s) recorded and {summary.updated} updated for "
+              f"{args.person!r}.")
+        return 0 if summary.recorded + summary.updated or not summary.skipped else 1
+    except RecordsError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def describe_session(ses: dict) -> str:
+    import datetime as dt
+
+    when = dt.datetime.fromisoformat(ses["recorded_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+    parts = []
+    for side in ses["sides"]:
+        drop = side["pelvic_drop_deg"]["median"]
+        parts.append(f"{side['stance_side']} stance {side['classification']} ("
+                     + ("n/a" if drop is None else f"{drop:+.1f} deg") + ")")
+    asym = ses.get("asymmetry")
+    if asym:
+        parts.append(f"left-right {asym['difference_deg']:+.1f} deg"
+                     + (" (beyond noise)" if asym["exceeds_noise"] else " (within noise)"))
+    return f"{when}  {ses['input']} [{ses['source']}]: " + "; ".join(parts)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""The runner's local history of results: a JSON file in the user's data folder.
+"""The app's earlier history of results: a JSON file (``history.json``) in the user's data
+folder. The records database (screening.records) replaced it and imports it once; this
+module still reads and writes the format.
 
 Only numbers are kept (no video, no landmarks). The file is replaced in one step, so it is
 never half-written, and a file that cannot be read is moved aside, never overwritten.

@@ -57,6 +57,7 @@ class AnalysisResult:
     landmarks: LandmarkSeries | None = None
     markers: MarkerSeries | None = None  # printed pelvis markers, one sample per pose frame
     outputs: dict[str, str] = field(default_factory=dict)
+    input_sha256: str | None = None   # of the input file, when it could be read
     notes: list[str] = field(default_factory=list)  # problems with the outputs, not the test
 
     @property
@@ -78,6 +79,7 @@ class AnalysisResult:
         return {
             "schema_version": SCHEMA_VERSION,
             "input": self.input,
+            "input_sha256": self.input_sha256,
             "status": self.status,
             "error": self.error.to_dict() if self.error else None,
             "model": self.model.to_dict() if self.model else None,
@@ -172,6 +174,7 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
         if out_dir is not None and annotate else None
     try:
         result.video = info = probe(path)
+        result.input_sha256 = _sha256(path)
         if info.duration_s > config.max_duration_s:
             raise InputError(f"The video is {info.duration_s / 60:.0f} min long; the limit is "
                              f"{config.max_duration_s / 60:.0f} min.",
@@ -219,6 +222,20 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
             store.close()
     progress(1.0, "done")
     return result
+
+
+def _sha256(path: str | Path) -> str | None:
+    """The input's sha256: the records tell repeated analyses of one recording apart."""
+    import hashlib
+
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
 
 
 def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames) -> None:

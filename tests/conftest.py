@@ -34,3 +34,33 @@ def model_info():
     from screening.pose.model import resolve_model
 
     return resolve_model()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server (tests/pgserver.py); skipped without a server binary
+    unless PELVIC_SCREEN_REQUIRE_POSTGRES=1."""
+    from pgserver import Server
+
+    server = Server()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path, monkeypatch):
+    """A fresh, empty records database: a SQLite file, or a database on the PostgreSQL test
+    server. Open records are forgotten afterwards; the user's data folder is never used."""
+    from screening.records import close_all
+
+    monkeypatch.setenv("PELVIC_SCREEN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PELVIC_SCREEN_DATABASE_URL", raising=False)
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'records.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_server").create_database()
+    yield url
+    close_all()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import json
 import sys
 import zipfile
 from pathlib import Path
@@ -18,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CLIP = SHARED / "synthetic" / "dev" / "C01.mp4"
-
-needs_clip = pytest.mark.skipif(not CLIP.exists(), reason=f"needs the shared dev clips ({CLIP})")
+# a clip standing on the left leg: the shared dev clip, else the project's own sample
+UPLOAD_CLIP = CLIP if CLIP.exists() else ROOT / "sample_videos" / "positive_left_stance.mp4"
 
 
 def load_app_module():
@@ -40,7 +39,8 @@ def data_dir(tmp_path, monkeypatch):
     d = tmp_path / "data"
     monkeypatch.setenv("PELVIC_SCREEN_DATA_DIR", str(d))
     for name in ("PELVIC_SCREEN_MAX_UPLOAD_MB", "PELVIC_SCREEN_ICE_SERVERS",
-                 "PELVIC_SCREEN_LIVE_TIMINGS", "PELVIC_SCREEN_ICE_LOOPBACK"):
+                 "PELVIC_SCREEN_LIVE_TIMINGS", "PELVIC_SCREEN_ICE_LOOPBACK",
+                 "PELVIC_SCREEN_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return d
 
@@ -101,7 +101,7 @@ def test_upload_of_something_that_is_not_a_video_shows_the_error_and_the_fix(dat
     assert "notes.mp4" in at.error[0].value
     assert any("How to fix it" in i.value for i in at.info)
     assert "Traceback" not in texts(at)
-    assert not (data_dir / "history.json").exists()   # failures are not progress
+    assert _people(data_dir) == []                      # failures are not progress
 
 
 def test_upload_over_the_size_limit_is_refused_with_a_clear_message(data_dir, monkeypatch):
@@ -124,14 +124,25 @@ def test_bad_settings_are_reported_not_raised(data_dir, monkeypatch):
 
 # -- flows with the model ---------------------------------------------------------------
 
+def _people(data_dir) -> list[str]:
+    from screening.records import close_all, open_records
+
+    try:
+        return [p["label"] for p in open_records(data_dir=data_dir).people()]
+    finally:
+        close_all()
+
+
 @pytest.mark.model
-@pytest.mark.shared
-@needs_clip
+@pytest.mark.skipif(not UPLOAD_CLIP.exists(), reason=f"needs {UPLOAD_CLIP}")
 def test_upload_flow_shows_result_chart_video_and_downloads(data_dir, model):
     at = app_on("upload")
-    at.text_input(key="upload_label").set_value("Runner <A>")
+    assert at.selectbox(key="upload_person").options == ["me", "+ New person..."]
+    at.selectbox(key="upload_person").set_value("+ New person...").run()
+    at.text_input(key="upload_new_person").set_value("Runner <A>")
     at.run()
-    at.file_uploader(key="upload_file").set_value(("C01.mp4", CLIP.read_bytes(), "video/mp4"))
+    at.file_uploader(key="upload_file").set_value(("C01.mp4", UPLOAD_CLIP.read_bytes(),
+                                                   "video/mp4"))
     at.run()
     assert not at.exception, at.exception
     body = texts(at)
@@ -148,24 +159,27 @@ def test_upload_flow_shows_result_chart_video_and_downloads(data_dir, model):
         assert (out / name).is_file(), name
     assert "Runner &lt;A&gt;" in (out / "report.html").read_text()
     assert not any(p.suffix == ".mp4" and p.name == "C01.mp4" for p in out.parent.iterdir())
-    history = json.loads((data_dir / "history.json").read_text())
-    assert len(history["entries"]) == 1
-    entry = history["entries"][0]
-    assert entry["source"] == "upload" and entry["label"] == "Runner <A>"
-    assert entry["tests"][0]["stance_side"] == "left"
+    from screening.records import close_all, open_records
+
+    sessions = open_records(data_dir=data_dir).sessions("Runner <A>")
+    close_all()
+    assert len(sessions) == 1
+    assert sessions[0]["source"] == "upload" and sessions[0]["input"] == "C01.mp4"
+    assert sessions[0]["sides"][0]["stance_side"] == "left"
     # the history page now shows the trend and the table
     hist = app_on("history")
     assert "No results yet" not in texts(hist)
     assert hist.dataframe
+    assert hist.selectbox(key="history_person").value == "Runner <A>"
 
 
 @pytest.mark.model
-@pytest.mark.shared
-@needs_clip
+@pytest.mark.skipif(not UPLOAD_CLIP.exists(), reason=f"needs {UPLOAD_CLIP}")
 def test_batch_flow_isolates_a_broken_file_and_zips_everything(data_dir, model):
     at = app_on("batch")
+    assert at.selectbox(key="batch_person").value == "me"
     at.file_uploader(key="batch_files").set_value([
-        ("C01.mp4", CLIP.read_bytes(), "video/mp4"),
+        ("C01.mp4", UPLOAD_CLIP.read_bytes(), "video/mp4"),
         ("broken.mp4", b"\x00\x01 not a video", "video/mp4"),
     ])
     at.run()
@@ -184,6 +198,11 @@ def test_batch_flow_isolates_a_broken_file_and_zips_everything(data_dir, model):
     assert {"C01/result.json", "C01/timeseries.csv", "C01/report.html", "C01/report.pdf",
             "broken/result.json"} <= names
     assert not any(n.startswith("inputs/") or "/." in n for n in names)
+    from screening.records import close_all, open_records
+
+    (session,) = open_records(data_dir=data_dir).sessions("me")   # the good one only
+    close_all()
+    assert session["source"] == "batch" and session["input"] == "C01.mp4"
 
 
 # -- helpers ----------------------------------------------------------------------------
@@ -206,7 +225,8 @@ def test_settings_defaults_and_overrides(app_module, tmp_path):
         app_module.settings_from_env({"PELVIC_SCREEN_LIVE_TIMINGS": "hold=-1"})
 
 
-def test_history_appends_atomically_and_keeps_an_unreadable_file(app_module, tmp_path):
+def test_old_json_history_appends_atomically_and_keeps_an_unreadable_file(app_module,
+                                                                        tmp_path):
     from screening import history
 
     path = tmp_path / "h" / "history.json"
@@ -226,8 +246,14 @@ def test_history_appends_atomically_and_keeps_an_unreadable_file(app_module, tmp
     assert entries == [] and "could not be read" in problem
     kept = list(path.parent.glob("history.json.unreadable-*"))
     assert len(kept) == 1 and kept[0].read_text() == "{ half written"
-    fig = app_module.trend_figure([history.history_entry(doc, source="upload")])
+    session = {"recorded_at": "2026-03-01T10:00:00+00:00",
+               "thresholds": {"negative_below_deg": 2.0, "positive_from_deg": 4.0},
+               "sides": [{"stance_side": "right", "pelvic_drop_deg": {"median": 5.0}}]}
+    fig = app_module.trend_figure([session])
     assert fig.axes[0].get_ylabel() == "pelvic drop (deg)"
+    thresholds = {line.get_ydata()[0] for line in fig.axes[0].lines
+                  if line.get_linestyle() in ("--", ":")}
+    assert thresholds == {2.0, 4.0}
 
 
 def test_zip_and_names(app_module, tmp_path):
@@ -257,4 +283,12 @@ def test_a_built_in_sample_can_be_analysed_without_any_video(data_dir, model):
     assert "Standing on the RIGHT leg" in body
     assert "positive" in body.lower()
     assert "Clamshell" in body or "clamshell" in body
-    assert not (data_dir / "history.json").exists()   # samples are not the user's progress
+    assert _people(data_dir) == []                # samples are not the user's progress
+
+
+def test_webcam_sessions_are_named_by_date_and_time(data_dir):
+    pytest.importorskip("streamlit_webrtc")
+    at = app_on("webcam")
+    name = at.session_state["live_session"].recording_path.name
+    assert name.startswith("webcam 20") and name.endswith(".mp4"), name
+    assert at.selectbox(key="live_person").value == "me"

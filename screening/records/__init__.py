@@ -1,0 +1,126 @@
+"""Records of people, sessions and results in a database (docs/RECORDS.md).
+
+SQLAlchemy 2 ORM, schema managed by the Alembic migrations shipped in this package and
+applied on first use. Default: a SQLite file in the user data folder; any SQLAlchemy URL
+(e.g. ``postgresql://user@host:5432/db``) in ``PELVIC_SCREEN_DATABASE_URL``.
+
+The one call after :func:`screening.analyze_video` has written a result folder is
+:func:`record_result`: it adds the printable report to the folder and records the result
+for a person. The CLI, the batch runner and the app all use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .compare import DROP_UNCERTAINTY_DEG, SDD_DEG, asymmetry, compare_sessions
+from .db import (
+    DATA_DIR_ENV,
+    DATABASE_URL_ENV,
+    RecordsError,
+    database_url,
+    default_data_dir,
+    hide_password,
+)
+from .models import DEFAULT_ORGANISATION, Person, ScreeningSession, SideResult
+from .store import (
+    CSV_COLUMNS,
+    HISTORY_FILE,
+    ImportSummary,
+    Records,
+    clean_label,
+    close_all,
+    open_records,
+    sessions_csv,
+)
+
+__all__ = [
+    "CSV_COLUMNS", "DATABASE_URL_ENV", "DATA_DIR_ENV", "DEFAULT_ORGANISATION",
+    "DROP_UNCERTAINTY_DEG", "HISTORY_FILE", "SDD_DEG", "ImportSummary", "Person",
+    "RecordOutcome", "Records", "RecordsError", "ScreeningSession", "SideResult",
+    "asymmetry", "clean_label", "close_all", "compare_sessions", "database_url",
+    "default_data_dir", "hide_password", "open_records", "record_result", "sessions_csv",
+    "write_report",
+]
+
+
+@dataclass
+class RecordOutcome:
+    """What :func:`record_result` did."""
+
+    session_id: int | None = None       # the recorded session (None: not recorded)
+    created: bool = False                # a new session (False: an existing one updated)
+    reports: dict[str, Path] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)   # report problems, for people
+    error: RecordsError | None = None    # the record could not be written
+
+
+def write_report(out_dir: str | Path, *, subject_label: str = "", bundle=None
+                 ) -> dict[str, Path]:
+    """report.html and report.pdf in a result folder (screening.report_html); kept when
+    they are newer than result.json and no label is asked for."""
+    from ..report_html import REPORT_HTML, write_reports
+
+    out_dir = Path(out_dir)
+    html, result = out_dir / REPORT_HTML, out_dir / "result.json"
+    if (not subject_label and bundle is None and html.is_file() and result.is_file()
+            and html.stat().st_mtime_ns >= result.stat().st_mtime_ns):
+        return {"report_html": html}
+    return write_reports(out_dir, subject_label=subject_label, bundle=bundle)
+
+
+def record_result(result: str | Path | dict, *, person: str | None = None,
+                  source: str = "cli", operator: str | None = None,
+                  notes: str | None = None, force: bool = False,
+                  organisation: str = DEFAULT_ORGANISATION, records: Records | None = None,
+                  out_dir: str | Path | None = None, reports: bool = True,
+                  bundle=None, input_name: str | None = None,
+                  keep_video: bool = False, recorded_at: dt.datetime | None = None
+                  ) -> RecordOutcome:
+    """After :func:`screening.analyze_video` wrote a result folder: add the printable
+    report to it and, when ``person`` is given, record the result for that person.
+
+    ``result``: the result folder, its result.json, or the result document (then
+    ``out_dir`` names the folder, if any). Only successful analyses are recorded. The same
+    recording (same input sha256) for the same person updates its session unless
+    ``force`` (a repeat: a further session). ``keep_video`` stores the annotated video's
+    path (never the video itself). Never raises for database problems: they are in
+    ``outcome.error`` (message and hint; the folder stands and can be imported later with
+    ``pelvic-screen import``).
+    """
+    outcome = RecordOutcome()
+    if isinstance(result, dict):
+        doc = result
+        folder = Path(out_dir) if out_dir is not None else None
+    else:
+        path = Path(result)
+        folder = path if path.is_dir() else path.parent
+        doc = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    if doc.get("status") != "ok":
+        return outcome
+    if reports and folder is not None and (folder / "result.json").is_file():
+        try:
+            outcome.reports = write_report(folder, subject_label=person or "", bundle=bundle)
+        except Exception as exc:  # the result stands without the printable report
+            outcome.problems.append(f"The printable report could not be made: {exc}")
+    if person is None:
+        return outcome
+    video = None
+    if keep_video and folder is not None and (folder / "annotated.mp4").is_file():
+        video = str((folder / "annotated.mp4").resolve())
+    try:
+        db = records or open_records()
+        outcome.session_id, outcome.created = db.record(
+            doc, person=person, source=source, organisation=organisation, operator=operator,
+            notes=notes, output_dir=None if folder is None else folder.resolve(),
+            force=force, input_name=input_name, annotated_video=video,
+            recorded_at=recorded_at)
+    except RecordsError as exc:
+        outcome.error = exc
+    except ValueError as exc:   # a bad label
+        outcome.error = RecordsError(str(exc), "Give the person a name or an id.",
+                                     code="records_bad_label")
+    return outcome
