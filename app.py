@@ -42,7 +42,6 @@ from screening.batch import run_batch, summary_rows
 from screening.live import LazyPose, LiveSession, LiveTimings
 from screening.records import (
     DEFAULT_ORGANISATION,
-    DROP_UNCERTAINTY_DEG,
     SDD_DEG,
     Records,
     RecordsError,
@@ -52,6 +51,7 @@ from screening.records import (
     open_records,
     record_result,
     sessions_csv,
+    side_uncertainty_deg,
 )
 from screening.report_html import (
     CLASS_WORDS,
@@ -256,8 +256,9 @@ def choose_person(account: Account, key: str) -> str | None:
 
 
 def trend_figure(sessions: list[dict]):
-    """Median pelvic drop per stance side over time, with the measurement's uncertainty
-    band (± DROP_UNCERTAINTY_DEG) and the threshold lines of the latest session."""
+    """Median pelvic drop per stance side over time, each with its own uncertainty (the
+    typical error of what it rests on: markers or the landmarks alone) as a band and error
+    bars, and the threshold lines of the latest session."""
     import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
@@ -266,22 +267,23 @@ def trend_figure(sessions: list[dict]):
     colours = {"left": "#2471a3", "right": "#ca6f1e"}
     times = []
     for side in ("left", "right"):
-        xs, ys = [], []
+        xs, ys, us = [], [], []
         for ses in sessions:
             for entry in ses["sides"]:
                 drop = (entry.get("pelvic_drop_deg") or {}).get("median")
                 if entry["stance_side"] == side and drop is not None:
                     xs.append(dt.datetime.fromisoformat(ses["recorded_at"]))
                     ys.append(drop)
+                    us.append(side_uncertainty_deg(entry))
         times += xs
         if xs:
-            lo = [y - DROP_UNCERTAINTY_DEG for y in ys]
-            hi = [y + DROP_UNCERTAINTY_DEG for y in ys]
+            lo = [y - u for y, u in zip(ys, us, strict=True)]
+            hi = [y + u for y, u in zip(ys, us, strict=True)]
             ax.fill_between(xs, lo, hi, color=colours[side], alpha=0.15, lw=0)
-            ax.errorbar(xs, ys, yerr=DROP_UNCERTAINTY_DEG, fmt="none", ecolor=colours[side],
+            ax.errorbar(xs, ys, yerr=us, fmt="none", ecolor=colours[side],
                         alpha=0.6, capsize=3)   # visible with a single session too
             ax.plot(xs, ys, marker="o", color=colours[side],
-                    label=f"standing on {side} leg (± {DROP_UNCERTAINTY_DEG:g} deg)")
+                    label=f"standing on {side} leg")
     th = sessions[-1]["thresholds"] if sessions else {"negative_below_deg": 2.0,
                                                       "positive_from_deg": 4.0}
     ax.axhline(th["positive_from_deg"], color="#c0392b", ls="--", lw=1,
@@ -320,8 +322,9 @@ def session_rows(sessions: list[dict]) -> list[dict]:
                 entry["classification"], entry["classification"])
         asym = asymmetry(ses)
         row["left - right (deg)"] = None if asym is None else asym["difference_deg"]
-        row[f"asymmetry beyond noise (> {SDD_DEG:g} deg)"] = (
-            "" if asym is None else ("yes" if asym["exceeds_noise"] else "no"))
+        row["asymmetry beyond the noise"] = (
+            "" if asym is None else
+            f"{'yes' if asym['exceeds_noise'] else 'no'} (noise {asym['noise_deg']:g} deg)")
         rows.append(row)
     return rows
 
@@ -700,10 +703,11 @@ def page_history(settings: Settings, account: Account) -> None:
     else:
         st.markdown("##### Pelvic drop per standing leg over time")
         st.pyplot(trend_figure(sessions), clear_figure=False)
-        st.caption(f"The band is ± {DROP_UNCERTAINTY_DEG:g} deg, the measurement's average "
-                   f"error on clips with a known drop. A change smaller than {SDD_DEG:g} deg "
-                   "(the smallest detectable difference of video pelvic drop, Dingenen "
-                   "2018) is within the noise of repeated tests.")
+        st.caption("The band around each point is that measurement's typical error on clips "
+                   "with a known drop: small with the printed pelvis markers, several degrees "
+                   "from the camera alone. A change is beyond the noise when it is larger "
+                   f"than {SDD_DEG:g} deg (the smallest detectable difference of video pelvic "
+                   "drop, Dingenen 2018) and than the two measurements' errors together.")
         st.markdown("##### Sessions")
         st.dataframe(session_rows(sessions), hide_index=True, width="stretch")
         show_comparison(sessions)
@@ -754,14 +758,15 @@ def show_comparison(sessions: list[dict]) -> None:
                      "earlier drop (deg)": row["before_deg"],
                      "later drop (deg)": row["after_deg"],
                      "change (deg)": row["difference_deg"],
-                     f"beyond {SDD_DEG:g} deg?": verdict})
+                     "noise (deg)": row["noise_deg"],
+                     "beyond the noise?": verdict})
     st.dataframe(rows, hide_index=True, width="stretch")
     for label, ses in (("Earlier", a), ("Later", b)):
         asym = asymmetry(ses)
         if asym is not None:
             st.caption(f"{label}: left minus right {asym['difference_deg']:+.1f} deg, "
                        + ("beyond" if asym["exceeds_noise"] else "within")
-                       + f" the noise ({SDD_DEG:g} deg).")
+                       + f" the noise ({asym['noise_deg']:g} deg).")
 
 
 def page_learn() -> None:

@@ -17,16 +17,19 @@ from sqlalchemy import create_engine, inspect, text
 
 from screening import history
 from screening.cli import main as cli
+from screening.config import Config
+from screening.estimators import uncertainty_deg
 from screening.records import (
-    DROP_UNCERTAINTY_DEG,
     SDD_DEG,
     RecordsError,
+    asymmetry,
     close_all,
     compare_sessions,
     hide_password,
     migrate,
     open_records,
     record_result,
+    side_uncertainty_deg,
 )
 from screening.records import (
     database_url as resolve_url,
@@ -291,15 +294,34 @@ def test_forget_deletes_the_person_and_every_record(env_db, capsys):
     assert cli(["forget", "--person", "Nobody", "--yes"]) == 1
 
 
-def test_compare_and_asymmetry_use_the_smallest_detectable_difference():
-    assert SDD_DEG == 2.8 and DROP_UNCERTAINTY_DEG == 1.0
-    a = {"sides": [{"stance_side": "left", "pelvic_drop_deg": {"median": 1.0}},
-                   {"stance_side": "right", "pelvic_drop_deg": {"median": 6.0}}]}
-    b = {"sides": [{"stance_side": "left", "pelvic_drop_deg": {"median": 2.0}},
-                   {"stance_side": "right", "pelvic_drop_deg": {"median": 2.5}}]}
+def test_compare_and_asymmetry_use_the_noise_of_both_measurements():
+    assert SDD_DEG == 2.8
+    # with markers (typical error 0.3 deg each) the noise is the smallest detectable
+    # difference of video pelvic drop
+    a = {"sides": [{"stance_side": "left", "pelvic_drop_deg": {"median": 1.0},
+                    "uncertainty_deg": 0.3},
+                   {"stance_side": "right", "pelvic_drop_deg": {"median": 6.0},
+                    "uncertainty_deg": 0.3}]}
+    b = {"sides": [{"stance_side": "left", "pelvic_drop_deg": {"median": 2.0},
+                    "uncertainty_deg": 0.3},
+                   {"stance_side": "right", "pelvic_drop_deg": {"median": 2.5},
+                    "uncertainty_deg": 0.3}]}
     rows = {r["stance_side"]: r for r in compare_sessions(a, b)}
     assert rows["left"]["difference_deg"] == 1.0 and not rows["left"]["exceeds_noise"]
     assert rows["right"]["difference_deg"] == -3.5 and rows["right"]["exceeds_noise"]
+    assert rows["right"]["noise_deg"] == SDD_DEG
+    assert asymmetry(a)["exceeds_noise"] and asymmetry(a)["noise_deg"] == SDD_DEG
+    # from the camera alone each number carries a larger error: the same change of 3.5 deg
+    # is then within the two measurements' errors together
+    for ses in (a, b):
+        for side in ses["sides"]:
+            side["uncertainty_deg"] = 3.0
+    rows = {r["stance_side"]: r for r in compare_sessions(a, b)}
+    assert rows["right"]["noise_deg"] == pytest.approx(3.0 * 2 ** 0.5, abs=0.01)
+    assert not rows["right"]["exceeds_noise"]
+    # a result recorded before the field existed gets the default estimator's error
+    old = {"stance_side": "left", "pelvic_drop_deg": {"median": 1.0}}
+    assert side_uncertainty_deg(old) == uncertainty_deg(Config().estimator)
 
 
 # -- with a real result.json ----------------------------------------------------------------

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compare import DROP_UNCERTAINTY_DEG, SDD_DEG, asymmetry, compare_sessions
+from .compare import SDD_DEG, asymmetry, compare_sessions, noise_deg, side_uncertainty_deg
 from .db import (
     DATA_DIR_ENV,
     DATABASE_URL_ENV,
@@ -39,11 +39,11 @@ from .store import (
 
 __all__ = [
     "CSV_COLUMNS", "DATABASE_URL_ENV", "DATA_DIR_ENV", "DEFAULT_ORGANISATION",
-    "DROP_UNCERTAINTY_DEG", "HISTORY_FILE", "SDD_DEG", "ImportSummary", "Person",
+    "HISTORY_FILE", "SDD_DEG", "ImportSummary", "Person",
     "RecordOutcome", "Records", "RecordsError", "ScreeningSession", "SideResult",
     "asymmetry", "clean_label", "close_all", "compare_sessions", "database_url",
     "default_data_dir", "hide_password", "open_records", "record_result", "sessions_csv",
-    "write_report",
+    "write_report", "noise_deg", "side_uncertainty_deg",
 ]
 
 
