@@ -39,8 +39,9 @@ SAMPLE = SAMPLES / "both_sides.mp4"
 
 
 def fake_doc(sha: str, left: float | None = 1.0, right: float | None = 5.0,
-             name: str = "clip.mp4") -> dict:
-    """A result document as analyze_video writes it (only what the records read)."""
+             name: str = "clip.mp4", uncertainty: float = 0.3) -> dict:
+    """A result document as analyze_video writes it (only what the records read); by
+    default measured with the pelvis markers (typical error 0.3 deg)."""
     sides = []
     for stance, drop in (("left", left), ("right", right)):
         if drop is None:
@@ -49,6 +50,7 @@ def fake_doc(sha: str, left: float | None = 1.0, right: float | None = 5.0,
         sides.append({"stance_side": stance, "lifted_side": "right" if stance == "left"
                       else "left", "tests": [len(sides)], "n_holds": 1, "n_measured": 1,
                       "pelvic_drop_deg": {"median": drop}, "trunk_lean_deg": {"median": 0.4},
+                      "evidence": "markers", "uncertainty_deg": uncertainty,
                       "classification": cls, "compensated": False,
                       "weak_side": stance if cls != "negative" else None,
                       "clinical_label": f"{cls} {stance}", "summary": "s", "reasons": ["r"]})
@@ -468,9 +470,10 @@ def test_history_page_choose_compare_export_delete(env_db):
     assert len(sessions_table) == 2
     right = compare_table[compare_table["standing leg"] == "right"].iloc[0]
     assert right["change (deg)"] == pytest.approx(-3.5)
-    assert right[f"beyond {SDD_DEG:g} deg?"].startswith("yes")
+    assert right["noise (deg)"] == pytest.approx(SDD_DEG)
+    assert right["beyond the noise?"].startswith("yes")
     left = compare_table[compare_table["standing leg"] == "left"].iloc[0]
-    assert left[f"beyond {SDD_DEG:g} deg?"].startswith("no")
+    assert left["beyond the noise?"].startswith("no")
     assert any("beyond the noise" in c.value for c in at.caption)   # first visit: 5 deg apart
     downloads = at.get("download_button")
     assert len(downloads) == 2
