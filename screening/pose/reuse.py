@@ -13,6 +13,7 @@ Dask worker with several threads never shares one between two videos).
 
 from __future__ import annotations
 
+import atexit
 import threading
 
 import numpy as np
@@ -79,6 +80,17 @@ class _OneVideo:
 
 
 _per_thread = threading.local()
+_worker_reuses: list[ReusedPose] = []
+_worker_lock = threading.Lock()
+
+
+@atexit.register
+def _close_worker_poses() -> None:
+    """Close the landmarkers before the interpreter tears down the modules they need."""
+    with _worker_lock:
+        for reuse in _worker_reuses:
+            reuse.close()
+        _worker_reuses.clear()
 
 
 def worker_pose(model: ModelInfo) -> _OneVideo:
@@ -91,4 +103,6 @@ def worker_pose(model: ModelInfo) -> _OneVideo:
     reuse = getattr(_per_thread, "reuse", None)
     if reuse is None:
         reuse = _per_thread.reuse = ReusedPose()
+        with _worker_lock:
+            _worker_reuses.append(reuse)
     return reuse.for_video(model)
