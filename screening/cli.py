@@ -43,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         "analyze", help="analyse one or more videos (files or folders)",
         description="Analyse single-leg-stance videos. For each input, writes "
         "DIR/<name>/result.json, timeseries.csv, landmarks.npz and annotated.mp4, and "
-        f"DIR/{SUMMARY_CSV} with one row per detected hold. Exit code: 0 all succeeded, "
-        "1 any input failed, 2 usage error.")
+        f"DIR/{SUMMARY_CSV} with one row per detected hold of every result in DIR. Exit code: "
+        "0 all succeeded, 1 any input failed, 2 usage error or a cluster that cannot be used, "
+        "130 interrupted.")
     a.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="video files, or folders searched recursively for videos")
     a.add_argument("--out", default="pelvic-screen-results", metavar="DIR",

@@ -136,7 +136,12 @@ class DaskRunner:
 
     @property
     def dashboard_link(self) -> str:
-        return self._client.dashboard_link if self._client is not None else ""
+        """The scheduler's dashboard, or "" when it has none (e.g. bokeh not installed)."""
+        if self._client is None:
+            return ""
+        if "dashboard" not in self._client.scheduler_info().get("services", {}):
+            return ""
+        return self._client.dashboard_link
 
     @property
     def scheduler_address(self) -> str:
@@ -154,7 +159,7 @@ class DaskRunner:
         futures = {self._client.submit(self.task, job, key=_task_key(job, batch),
                                        pure=False, retries=self.retries): job for job in jobs}
         try:
-            for future in as_completed(list(futures)):
+            for future in as_completed(list(futures), loop=self._client.loop):
                 job = futures[future]
                 try:
                     document = future.result()

@@ -128,8 +128,9 @@ def read_summary(out: Path) -> list[dict]:
 
 def numbers(doc: dict) -> dict:
     """The measured part of a result: everything but paths, times and versions."""
-    return {k: doc[k] for k in ("status", "error", "estimator", "config", "video", "quality",
-                                "warnings", "tests", "sides")}
+    video = {k: v for k, v in doc["video"].items() if k != "path"}
+    return {"video": video, **{k: doc[k] for k in ("status", "error", "estimator", "config",
+                                                 "quality", "warnings", "tests", "sides")}}
 
 
 @pytest.fixture(scope="module")
