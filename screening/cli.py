@@ -101,9 +101,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_model(args)
         return _cmd_analyze(args, parser)
     except KeyboardInterrupt:
-        print("Interrupted: the unfinished analyses were cancelled and nothing half-written "
-              "was kept; finished results are kept. Run the same command again to go on "
-              "(inputs already analysed are skipped).", file=sys.stderr)
+        print("Interrupted: the analyses not started were cancelled; finished results are "
+              "kept and nothing half-written is (a file already running on a cluster worker "
+              "may still finish there). Run the same command again to go on: inputs already "
+              "analysed are skipped.", file=sys.stderr)
         return 130
 
 

@@ -193,7 +193,7 @@ def _busy_worker_pid(client, deadline_s: float) -> int:
     while time.monotonic() < end:
         busy = [addr for addr, keys in client.processing().items() if keys]
         if busy:
-            return client.scheduler_info()["workers"][busy[0]]["pid"]
+            return client.run(os.getpid, workers=[busy[0]])[busy[0]]
         time.sleep(0.2)
     raise AssertionError("no task started on the cluster")
 
@@ -259,3 +259,34 @@ def test_a_bad_cluster_address_is_a_usage_error(tmp_path):
     for address in ("local:0", "nonsense"):
         proc = run_cli("analyze", clip, "--cluster", address, cwd=tmp_path)
         assert proc.returncode == 2 and "error:" in proc.stderr
+
+
+@pytest.mark.model
+def test_ctrl_c_cancels_the_batch_and_exits_130(tmp_path, dask_processes):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for clip in sorted(SAMPLES.glob("*_stance.mp4"))[:3]:
+        shutil.copyfile(clip, inputs / clip.name)
+    cli = subprocess.Popen([sys.executable, "-m", "screening", "analyze", "in", "--out", "out",
+                            "--no-video", "--cluster", dask_processes.address], cwd=tmp_path,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    client = dask_processes.client()
+    try:
+        _busy_worker_pid(client, START_TIMEOUT_S)
+        cli.send_signal(signal.SIGINT)
+        stdout, stderr = cli.communicate(timeout=START_TIMEOUT_S)
+        assert cli.returncode == 130, stderr
+        assert "Interrupted" in stderr and "Traceback" not in stderr, stderr
+        end = time.monotonic() + START_TIMEOUT_S  # the scheduler forgets the cancelled tasks
+        while any(client.processing().values()) and time.monotonic() < end:
+            time.sleep(0.5)
+        assert not any(client.processing().values())
+    finally:
+        client.close()
+        _stop(cli)
+    # A file already running on a worker finishes there (a running task cannot be stopped);
+    # whatever is in place is a whole result folder.
+    for folder in (tmp_path / "out").iterdir():
+        if folder.is_dir() and not folder.name.startswith("."):
+            assert (folder / "result.json").is_file()
