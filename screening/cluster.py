@@ -98,7 +98,7 @@ class DaskRunner:
             if self.n_local is not None:
                 self._cluster = distributed.LocalCluster(
                     n_workers=self.n_local, threads_per_worker=1, processes=True,
-                    dashboard_address=":0", scheduler_kwargs={
+                    host="127.0.0.1", dashboard_address="127.0.0.1:0", scheduler_kwargs={
                         "allowed_failures": ALLOWED_FAILURES})
                 self._client = distributed.Client(self._cluster)
             else:
