@@ -28,6 +28,10 @@ says how to install it.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import signal
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -96,11 +100,13 @@ class DaskRunner:
                                "(--jobs N for N files at once).", code="cluster_extra") from None
         try:
             if self.n_local is not None:
-                self._cluster = distributed.LocalCluster(
-                    n_workers=self.n_local, threads_per_worker=1, processes=True,
-                    host="127.0.0.1", dashboard_address="127.0.0.1:0", scheduler_kwargs={
-                        "allowed_failures": ALLOWED_FAILURES})
-                self._client = distributed.Client(self._cluster)
+                with _workers_leave_ctrl_c_to_us():
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=self.n_local, threads_per_worker=1, processes=True,
+                        host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                        silence_logs=logging.ERROR, scheduler_kwargs={
+                            "allowed_failures": ALLOWED_FAILURES})
+                self._client = distributed.Client(self._cluster, set_as_default=False)
             else:
                 self._client = distributed.Client(self.address, timeout=self.connect_timeout_s,
                                                   set_as_default=False)
@@ -174,6 +180,21 @@ class DaskRunner:
             pending = [f for f in futures if not f.done()]
             if pending:
                 self._client.cancel(pending, force=True)
+
+
+@contextlib.contextmanager
+def _workers_leave_ctrl_c_to_us():
+    """Start local worker processes with Ctrl-C ignored (the setting survives their start),
+    so that a Ctrl-C in the terminal reaches only this process, which cancels the batch
+    and closes the cluster, instead of every worker printing a KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _task_key(job: Job, batch: str) -> str:
