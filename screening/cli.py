@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from .config import Config
-from .errors import ModelError
+from .errors import ClusterError, ModelError
 
 DEFAULTS = Config()
 SUMMARY_CSV = "summary.csv"  # screening.batch.SUMMARY_CSV (a test checks they agree)
@@ -152,7 +152,7 @@ def _cmd_analyze(args, parser) -> int:
                     negative_below_deg=args.negative_below, max_duration_s=args.max_duration)
     if not args.cluster:
         return _analyze(args, inputs, config, runner=None)
-    from .cluster import ClusterError, DaskRunner
+    from .cluster import DaskRunner
 
     try:
         with DaskRunner(args.cluster) as runner:

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .batch import Finished, Job, analyse_job
-from .errors import ScreeningError
+from .errors import ClusterError, ScreeningError
 
 CLUSTER_ENV = "PELVIC_SCREEN_CLUSTER"
 ALLOWED_FAILURES = 1    # a second crash of a worker on the same file marks the file failed
@@ -47,13 +47,6 @@ CLOSE_TIMEOUT_S = 10.0
 EXTRA_MESSAGE = "--cluster needs the 'cluster' extra: pip install 'pelvic-screen[cluster]'"
 ADDRESS_HINT = ("Give the scheduler's address as printed by `dask scheduler` "
                 "(e.g. tcp://10.0.0.5:8786), or local:N for N worker processes on this machine.")
-
-
-class ClusterError(ScreeningError):
-    """The cluster cannot be used: the extra is missing, the address is wrong, or the
-    scheduler cannot be reached. Nothing was analysed."""
-
-    code = "cluster"
 
 
 def local_workers(address: str) -> int | None:

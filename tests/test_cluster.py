@@ -213,6 +213,10 @@ def test_killing_a_worker_mid_batch_still_gives_every_result_once(tmp_path, dask
     try:
         os.kill(_busy_worker_pid(client, START_TIMEOUT_S), signal.SIGKILL)
         stdout, stderr = cli.communicate(timeout=RUN_TIMEOUT_S)
+        # the surviving worker analysed two or three files with one model
+        from screening.pose.reuse import worker_model_loads
+
+        assert list(client.run(worker_model_loads).values()) == [1]
     finally:
         client.close()
         _stop(cli)

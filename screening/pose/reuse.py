@@ -106,3 +106,10 @@ def worker_pose(model: ModelInfo) -> _OneVideo:
         with _worker_lock:
             _worker_reuses.append(reuse)
     return reuse.for_video(model)
+
+
+def worker_model_loads() -> int:
+    """How many times this worker process loaded a pose model (one per thread and model
+    when reuse works); e.g. ``client.run(worker_model_loads)`` on a Dask cluster."""
+    with _worker_lock:
+        return sum(reuse.loads for reuse in _worker_reuses)
