@@ -124,12 +124,12 @@ class DaskRunner:
         if self._client is not None:
             try:
                 self._client.close(timeout=CLOSE_TIMEOUT_S)
-            except Exception:  # noqa: BLE001 - closing is best effort; the batch is done
+            except Exception:  # closing is best effort; the batch is over
                 pass
         if self._cluster is not None:
             try:
                 self._cluster.close(timeout=CLOSE_TIMEOUT_S)
-            except Exception:  # noqa: BLE001
+            except Exception:  # closing is best effort
                 pass
         self._client = self._cluster = None
 
@@ -164,7 +164,7 @@ class DaskRunner:
                     document = future.result()
                 except KilledWorker:
                     yield job, _killed(job)
-                except Exception as exc:  # noqa: BLE001 - a task error is one input's failure
+                except Exception as exc:  # a task's error is that input's failure
                     yield job, _failed(job, exc)
                 else:
                     yield job, document
@@ -197,8 +197,8 @@ def _task_key(job: Job, batch: str) -> str:
 def _killed(job: Job) -> ScreeningError:
     name = Path(job.input).name
     return ScreeningError(
-        f"The analysis of {name} stopped a worker process {ALLOWED_FAILURES + 1} times "
-        "(the worker died, e.g. out of memory), so it was given up.",
+        f"The analysis of {name} was given up: the worker processes that ran it died "
+        "(e.g. out of memory), more often than the scheduler allows (allowed-failures).",
         "Try this file alone with --jobs 1; if it fails again, it may be too large for the "
         "memory available.", code="worker_crashed")
 
