@@ -132,9 +132,9 @@ class MediaPipePose:
         """Make the backend ready for another video, with results identical to a new one.
 
         A VIDEO-mode landmarker keeps tracking and smoothing state from frame to frame and
-        has no way to clear it, so that one is created again (about 0.15 s); the IMAGE-mode
-        people counter keeps no state between images and is kept (about 0.25 s saved per
-        video, the mediapipe import aside). Timestamps may start again from zero.
+        has no way to clear it, so that one is created again; the IMAGE-mode people counter
+        keeps no state between images and is kept. That saves about 0.2 s per video over a
+        new backend (benchmarks/model_reuse.py). Timestamps may start again from zero.
         """
         if self._video_mode:
             with _quiet_native_stderr():
