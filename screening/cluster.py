@@ -28,9 +28,11 @@ says how to install it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -101,21 +103,52 @@ class DaskRunner:
                             "allowed_failures": ALLOWED_FAILURES})
                 self._client = distributed.Client(self._cluster, set_as_default=False)
             else:
+                self._reachable_or_raise()
                 self._client = distributed.Client(self.address, timeout=self.connect_timeout_s,
                                                   set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+        except ClusterError:
+            self.close()
+            raise
+        except Exception as exc:  # OSError, TimeoutError, or garbage from another server
             self.close()
             if self.n_local is not None:
                 raise ClusterError(f"Could not start a local Dask cluster ({exc}).",
                                    "Try fewer workers, or --jobs N without --cluster.") from None
-            raise ClusterError(
-                f"Could not reach the Dask scheduler at {self.address} within "
-                f"{self.connect_timeout_s:.0f} s ({type(exc).__name__}: {exc}).",
-                "Check that `dask scheduler` is running there, that the address and port are "
-                "right (as printed by the scheduler) and that this machine can reach it; or "
-                "drop --cluster (and unset PELVIC_SCREEN_CLUSTER) to run here. "
-                + ADDRESS_HINT) from None
+            raise self._unreachable(f"{type(exc).__name__}: {exc}") from None
         return self
+
+    def _unreachable(self, why: str) -> ClusterError:
+        return ClusterError(
+            f"Could not reach a Dask scheduler at {self.address} ({why}; waited up to "
+            f"{self.connect_timeout_s:.0f} s).",
+            "Check that `dask scheduler` is running there, that the address and port are "
+            "right (the scheduler's port, e.g. 8786, not its dashboard's) and that this "
+            "machine can reach it; or drop --cluster (and unset PELVIC_SCREEN_CLUSTER) to "
+            "run here. " + ADDRESS_HINT)
+
+    def _reachable_or_raise(self) -> None:
+        """Check the address before a Client is made: nothing listening fails at once, and
+        a server that is not a Dask scheduler fails the handshake here, where no half-made
+        Client lingers (its clean-up would wait and print)."""
+        from distributed.comm import connect
+        from distributed.comm.addressing import parse_address, parse_host_port
+
+        scheme, location = parse_address(self.address)
+        if scheme == "tcp":
+            host, port = parse_host_port(location)
+            try:
+                socket.create_connection((host, port), timeout=self.connect_timeout_s).close()
+            except OSError as exc:
+                raise self._unreachable(f"{type(exc).__name__}: {exc}") from None
+
+        async def handshake() -> None:
+            comm = await connect(self.address, timeout=self.connect_timeout_s)
+            await comm.close()
+
+        try:
+            asyncio.run(asyncio.wait_for(handshake(), self.connect_timeout_s + 1.0))
+        except Exception as exc:  # OSError, TimeoutError, garbage from another server
+            raise self._unreachable(f"no Dask handshake: {type(exc).__name__}: {exc}") from None
 
     def __exit__(self, *exc) -> None:
         self.close()

@@ -252,9 +252,30 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
     proc = run_cli("analyze", clip, "--out", tmp_path / "out", "--cluster",
                    f"tcp://127.0.0.1:{free_port()}", cwd=tmp_path)
     assert proc.returncode == 2
-    assert "Could not reach the Dask scheduler" in proc.stderr
+    assert "Could not reach a Dask scheduler" in proc.stderr
     assert "Hint:" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_server_that_is_not_a_scheduler_is_a_clear_error(tmp_path):
+    """E.g. the dashboard's port given instead of the scheduler's."""
+    import http.server
+    import threading
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        clip = tmp_path / "x.mp4"
+        clip.write_text("never analysed")
+        proc = run_cli("analyze", clip, "--out", tmp_path / "out", "--cluster",
+                       f"tcp://127.0.0.1:{server.server_address[1]}", cwd=tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=30)
+    assert proc.returncode == 2
+    assert "no Dask handshake" in proc.stderr and "Hint:" in proc.stderr
 
 
 def test_a_bad_cluster_address_is_a_usage_error(tmp_path):
