@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[app,dev,postgres]'
+	$(PY) -m pip install --quiet -e '.[app,dev,postgres,cluster]'
 	$(VENV)/bin/pelvic-screen model --install
 	touch $(STAMP)
 

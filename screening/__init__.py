@@ -1,12 +1,37 @@
 """pelvic-screen: camera-based screening for pelvic drop in single-leg stance.
 
 The one library call is :func:`analyze_video`; see README.md and docs/.
+
+The names below are imported on first use, so that ``import screening.cli`` (and
+``pelvic-screen --help``) does not load numpy, scipy and the rest.
 """
 
-from .config import Config
-from .errors import InputError, ModelError, RecordingError, ScreeningError
-from .pipeline import AnalysisResult, analyze_video
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __all__ = ["AnalysisResult", "Config", "InputError", "ModelError", "RecordingError",
            "ScreeningError", "analyze_video"]
 __version__ = "0.1.0"
+
+_HOMES = {"Config": ".config", "InputError": ".errors", "ModelError": ".errors",
+          "RecordingError": ".errors", "ScreeningError": ".errors",
+          "AnalysisResult": ".pipeline", "analyze_video": ".pipeline"}
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .errors import InputError, ModelError, RecordingError, ScreeningError
+    from .pipeline import AnalysisResult, analyze_video
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        value = getattr(importlib.import_module(_HOMES[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,7 +1,11 @@
 """Command line: ``pelvic-screen analyze ...``, ``model``, ``markers``, ``agreement`` and the
 records commands (``people``, ``history``, ``forget``, ``import``; screening.records).
 
-Exit codes: 0 every input succeeded, 1 any input failed, 2 usage error.
+Exit codes: 0 every input succeeded, 1 any input failed, 2 usage error or a cluster that
+cannot be used (nothing analysed), 130 interrupted.
+
+Start-up is kept short: numpy, scipy, av, mediapipe and dask are imported only by the
+command that needs them, not for ``--help``.
 """
 
 from __future__ import annotations
@@ -12,15 +16,20 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .batch import SUMMARY_CSV, ItemOutcome, collect_inputs, run_batch
 from .config import Config
-from .errors import ModelError
-from .estimators import ESTIMATORS
-from .pose.model import install_default_model, resolve_model
-from .video import VIDEO_EXTENSIONS
+from .errors import ClusterError, ModelError
+
+if TYPE_CHECKING:
+    from .batch import ItemOutcome
 
 DEFAULTS = Config()
+SUMMARY_CSV = "summary.csv"  # screening.batch.SUMMARY_CSV (a test checks they agree)
+# The names in screening.estimators.ESTIMATORS, for --help without importing numpy and
+# scipy; --estimator is checked against the registry itself, and a test keeps them equal.
+ESTIMATOR_NAMES = ("hip_line", "leg")
+CLUSTER_ENV = "PELVIC_SCREEN_CLUSTER"  # screening.cluster.CLUSTER_ENV
 
 
 def _positive_int(text: str) -> int:
@@ -40,21 +49,28 @@ def build_parser() -> argparse.ArgumentParser:
         "analyze", help="analyse one or more videos (files or folders)",
         description="Analyse single-leg-stance videos. For each input, writes "
         "DIR/<name>/result.json, timeseries.csv, landmarks.npz and annotated.mp4, and "
-        f"DIR/{SUMMARY_CSV} with one row per detected hold. Exit code: 0 all succeeded, "
-        "1 any input failed, 2 usage error.")
+        f"DIR/{SUMMARY_CSV} with one row per detected hold of every result in DIR. Exit code: "
+        "0 all succeeded, 1 any input failed, 2 usage error or a cluster that cannot be used, "
+        "130 interrupted.")
     a.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="video files, or folders searched recursively for videos")
     a.add_argument("--out", default="pelvic-screen-results", metavar="DIR",
                    help="output folder (default: %(default)s)")
     a.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
-                   help="analyse N files in parallel (default: %(default)s)")
+                   help="analyse N files in parallel on this machine (default: %(default)s)")
+    a.add_argument("--cluster", metavar="ADDRESS", default=os.environ.get(CLUSTER_ENV) or None,
+                   help="run the analyses on a Dask cluster: tcp://HOST:PORT of a running "
+                   "scheduler, or local:N for N worker processes here (also "
+                   f"{CLUSTER_ENV}). Inputs and DIR must be paths every worker can read "
+                   "and write. Needs the 'cluster' extra; see docs/BATCH.md")
     a.add_argument("--mirrored", action="store_true",
                    help="the videos are mirrored (selfie view): swap left and right")
     a.add_argument("--force", action="store_true",
                    help="analyse again inputs that already have a result in DIR")
     a.add_argument("--no-video", action="store_true", help="skip the annotated video")
-    a.add_argument("--estimator", choices=sorted(ESTIMATORS), default=DEFAULTS.estimator,
-                   help="pelvic-drop estimator (default: %(default)s)")
+    a.add_argument("--estimator", default=DEFAULTS.estimator, metavar="NAME",
+                   help="pelvic-drop estimator: " + ", ".join(ESTIMATOR_NAMES)
+                   + " (default: %(default)s)")
     a.add_argument("--positive-from", type=float, default=DEFAULTS.positive_from_deg,
                    metavar="DEG", help="drop (deg) from which a hold is positive "
                    "(default: %(default)s)")
@@ -126,12 +142,16 @@ def main(argv: list[str] | None = None) -> int:
             return run_records_command(args)
         return _cmd_analyze(args, parser)
     except KeyboardInterrupt:
-        print("Interrupted; finished results are kept, unfinished ones were not written.",
-              file=sys.stderr)
+        print("Interrupted: the analyses not started were cancelled; finished results are "
+              "kept and nothing half-written is (a file already running on a cluster worker "
+              "may still finish there). Run the same command again to go on: inputs already "
+              "analysed are skipped.", file=sys.stderr)
         return 130
 
 
 def _cmd_model(args) -> int:
+    from .pose.model import install_default_model, resolve_model
+
     try:
         if args.install and not args.model:
             info = install_default_model(args.from_wheel)
@@ -211,8 +231,18 @@ def _agreement_text(summary) -> str:
 
 
 def _cmd_analyze(args, parser) -> int:
+    from .batch import collect_inputs
+    from .estimators import ESTIMATORS
+    from .video import VIDEO_EXTENSIONS
+
     if args.negative_below > args.positive_from:
         parser.error("--negative-below must not be greater than --positive-from")
+    if args.estimator not in ESTIMATORS:
+        parser.error(f"argument --estimator: invalid choice: {args.estimator!r} "
+                     f"(choose from {', '.join(sorted(ESTIMATORS))})")
+    if args.cluster and args.jobs > 1:
+        parser.error("--jobs is for a run on this machine; with --cluster the workers run "
+                     f"the files (drop --jobs, or --cluster and {CLUSTER_ENV})")
     recorder = Recorder(args)
     inputs = collect_inputs(args.inputs)
     if not inputs:
@@ -221,6 +251,27 @@ def _cmd_analyze(args, parser) -> int:
     config = Config(mirrored=args.mirrored, estimator=args.estimator,
                     positive_from_deg=args.positive_from,
                     negative_below_deg=args.negative_below, max_duration_s=args.max_duration)
+    if not args.cluster:
+        return _analyze(args, inputs, config, runner=None, recorder=recorder)
+    from .cluster import DaskRunner
+
+    try:
+        with DaskRunner(args.cluster) as runner:
+            workers = runner.n_workers()
+            print(f"Dask scheduler {runner.scheduler_address}, {workers} worker(s)"
+                  + ("" if workers else " (the files wait until workers join)")
+                  + (f"; dashboard: {runner.dashboard_link}" if runner.dashboard_link else ""),
+                  file=sys.stderr)
+            return _analyze(args, inputs, config, runner=runner, recorder=recorder)
+    except ClusterError as exc:  # nothing was analysed
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
+
+
+def _analyze(args, inputs, config, *, runner, recorder: Recorder) -> int:
+    from .batch import run_batch
+    from .pose.model import resolve_model
+
     try:
         model = resolve_model(args.model, args.model_sha256)
     except ModelError as exc:
@@ -232,7 +283,7 @@ def _cmd_analyze(args, parser) -> int:
         from tqdm import tqdm
         bar = tqdm(total=len(inputs), unit="video", file=sys.stderr)
 
-    def on_item(outcome: ItemOutcome) -> None:
+    def on_item(outcome) -> None:
         line = describe(outcome) + recorder.after(outcome)
         if bar is not None:
             bar.write(line, file=sys.stderr)
@@ -240,10 +291,13 @@ def _cmd_analyze(args, parser) -> int:
         elif not args.quiet or not outcome.ok:
             print(line, file=sys.stderr)
 
-    outcomes = run_batch(inputs, Path(args.out), config=config, model=model, jobs=args.jobs,
-                         force=args.force, annotate=not args.no_video, on_item=on_item)
-    if bar is not None:
-        bar.close()
+    try:
+        outcomes = run_batch(inputs, Path(args.out), config=config, model=model,
+                             jobs=args.jobs, force=args.force, annotate=not args.no_video,
+                             on_item=on_item, runner=runner)
+    finally:
+        if bar is not None:
+            bar.close()
     failed = sum(not o.ok for o in outcomes)
     skipped = sum(o.skipped for o in outcomes)
     print(f"{len(outcomes) - failed} of {len(outcomes)} inputs analysed"
@@ -253,7 +307,8 @@ def _cmd_analyze(args, parser) -> int:
     return 1 if failed or recorder.failed else 0
 
 
-def describe(outcome: ItemOutcome) -> str:
+def describe(outcome) -> str:
+    """One line per input: its result per hold, or its error with the hint."""
     doc = outcome.document
     name = outcome.input.name
     if not outcome.ok:

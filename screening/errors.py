@@ -47,3 +47,10 @@ class ModelError(ScreeningError):
     """The pose model is missing, corrupt or cannot be built."""
 
     code = "model"
+
+
+class ClusterError(ScreeningError):
+    """The Dask cluster cannot be used: the ``cluster`` extra is missing, the address is
+    wrong, or the scheduler cannot be reached. Nothing was analysed."""
+
+    code = "cluster"

@@ -8,6 +8,7 @@ for bad input.
 
 from __future__ import annotations
 
+import datetime as dt
 import platform
 import traceback
 from collections.abc import Callable
@@ -59,6 +60,8 @@ class AnalysisResult:
     outputs: dict[str, str] = field(default_factory=dict)
     input_sha256: str | None = None   # of the input file, when it could be read
     notes: list[str] = field(default_factory=list)  # problems with the outputs, not the test
+    source: str = ""                  # where the video was read, when not ``input`` itself
+    analysed_at: str = ""             # ISO 8601 local time with offset, seconds
 
     @property
     def ok(self) -> bool:
@@ -81,6 +84,7 @@ class AnalysisResult:
             "input": self.input,
             "input_sha256": self.input_sha256,
             "status": self.status,
+            "analysed_at": self.analysed_at or None,
             "error": self.error.to_dict() if self.error else None,
             "model": self.model.to_dict() if self.model else None,
             "estimator": self.config.estimator,
@@ -159,16 +163,21 @@ def _pose_pass(path, backend: PoseBackend, *, max_long_side_px: int | None,
 
 def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str | Path | None = None,
                   model: ModelInfo | None = None, backend: PoseBackend | None = None,
-                  progress: Progress | None = None, annotate: bool = True) -> AnalysisResult:
+                  progress: Progress | None = None, annotate: bool = True,
+                  input_name: str | None = None) -> AnalysisResult:
     """Analyse one single-leg-stance video.
 
     ``out_dir``: when given, writes result.json, timeseries.csv, landmarks.npz and (with
     ``annotate``) annotated.mp4 there, atomically. ``backend``: any PoseBackend (default:
     MediaPipe with the resolved ``model``). ``progress(fraction, message)`` is called as
-    the work goes on. Never raises for bad input: see ``result.status`` / ``result.error``.
+    the work goes on. ``input_name``: the input as recorded in the result (default:
+    ``path`` as given), e.g. the path a user typed when ``path`` is its absolute form on
+    another machine. Never raises for bad input: see ``result.status`` / ``result.error``.
     """
     progress = progress or _no_progress
-    result = AnalysisResult(input=str(path), status="error", config=config)
+    result = AnalysisResult(input=str(path) if input_name is None else input_name,
+                            status="error", config=config, source=str(path),
+                            analysed_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
     store = FrameStore(config.annotated_long_side_px,
                        min_interval_s=config.annotated_interval_s) \
         if out_dir is not None and annotate else None

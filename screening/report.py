@@ -5,6 +5,7 @@ so a crash or Ctrl-C never leaves a half-written result."""
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import math
 import os
@@ -69,8 +70,8 @@ def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None) 
             files["timeseries"] = TIMESERIES_CSV
             if annotate:
                 from .annotate import write_annotated_video
-                write_annotated_video(result.input, stage / ANNOTATED_MP4, result.analysis,
-                                      result.config, frames=frames)
+                write_annotated_video(result.source or result.input, stage / ANNOTATED_MP4,
+                                      result.analysis, result.config, frames=frames)
                 files["annotated_video"] = ANNOTATED_MP4
         if result.landmarks is not None and len(result.landmarks):
             markers = getattr(result, "markers", None)
@@ -85,11 +86,45 @@ def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None) 
         raise
 
 
+def write_result_document(out_dir: Path, document: dict) -> None:
+    """Replace ``out_dir`` with a folder holding only ``document`` as result.json (e.g. the
+    record of a crashed worker), atomically like :func:`write_outputs`."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    stage = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
+    stage.mkdir()
+    try:
+        write_json(stage / RESULT_JSON, document)
+        _replace_dir(stage, out_dir)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
 def _replace_dir(stage: Path, final: Path) -> None:
-    if final.exists():
-        old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
-        os.replace(final, old)
-        os.replace(stage, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(stage, final)
+    """Put the complete folder ``stage`` in place of ``final``.
+
+    A rename of a folder is atomic, and it fails when the target is a folder that is not
+    empty, so ``final`` is always one complete result, never a mix of two. Two attempts at
+    the same input (a retried task whose first worker was only presumed dead) may race
+    here: each moves the other's folder aside and tries again, and the last one wins.
+    """
+    moved_aside: list[Path] = []
+    try:
+        for _ in range(10):
+            try:
+                os.replace(stage, final)
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+            old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
+            try:
+                os.replace(final, old)
+                moved_aside.append(old)
+            except FileNotFoundError:  # the other attempt moved it away first
+                pass
+        raise OSError(errno.EBUSY, f"{final} kept being replaced by another writer")
+    finally:
+        for old in moved_aside:
+            shutil.rmtree(old, ignore_errors=True)

@@ -94,34 +94,55 @@ class MediaPipePose:
     def __init__(self, model: ModelInfo, *, video_mode: bool = True,
                  people_check_s: float | None = 1.0, min_detection_confidence: float = 0.5,
                  min_presence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
-        def make(mode, num_poses):
-            options = vision.PoseLandmarkerOptions(
-                base_options=BaseOptions(model_asset_path=model.path),
-                running_mode=mode,
-                num_poses=num_poses,
-                min_pose_detection_confidence=min_detection_confidence,
-                min_pose_presence_confidence=min_presence,
-                min_tracking_confidence=min_tracking_confidence,
-            )
-            return vision.PoseLandmarker.create_from_options(options)
-
+        self._model = model
+        self._confidences = dict(min_pose_detection_confidence=min_detection_confidence,
+                                 min_pose_presence_confidence=min_presence,
+                                 min_tracking_confidence=min_tracking_confidence)
+        self._video_mode = video_mode
+        self._people_check_s = people_check_s
         self._landmarker = self._counter = None
         try:
             with _quiet_native_stderr():
-                mode = vision.RunningMode.VIDEO if video_mode else vision.RunningMode.IMAGE
-                self._landmarker = make(mode, 1)
+                self._landmarker = self._make(vision.RunningMode.VIDEO if video_mode
+                                              else vision.RunningMode.IMAGE, 1)
                 if people_check_s is not None:
-                    self._counter = make(vision.RunningMode.IMAGE, 2)
-        except Exception as exc:  # mediapipe raises RuntimeError/ValueError with C++ text
+                    self._counter = self._make(vision.RunningMode.IMAGE, 2)
+        except ModelError:
             self.close()
-            raise ModelError(f"MediaPipe could not load the pose model {model.path}: {exc}",
+            raise
+        self._start()
+
+    def _make(self, mode, num_poses):
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=self._model.path),
+            running_mode=mode, num_poses=num_poses, **self._confidences)
+        try:
+            return vision.PoseLandmarker.create_from_options(options)
+        except Exception as exc:  # mediapipe raises RuntimeError/ValueError with C++ text
+            raise ModelError(f"MediaPipe could not load the pose model {self._model.path}: {exc}",
                              "Run `pelvic-screen model --install` to rebuild the model.") from None
-        self._video_mode = video_mode
-        self._people_check_s = people_check_s
+
+    def _start(self) -> None:
         self._last_check_t: float | None = None
         self._people_seen = 0
         self._last_ms = -1
         self._first = True
+
+    def reset(self) -> None:
+        """Make the backend ready for another video, with results identical to a new one.
+
+        A VIDEO-mode landmarker keeps tracking and smoothing state from frame to frame and
+        has no way to clear it, so that one is created again; the IMAGE-mode people counter
+        keeps no state between images and is kept. That saves about 0.2 s per video over a
+        new backend (benchmarks/model_reuse.py). Timestamps may start again from zero.
+        """
+        if self._video_mode:
+            with _quiet_native_stderr():
+                if self._landmarker is not None:
+                    self._landmarker.close()
+                self._landmarker = None
+                self._landmarker = self._make(vision.RunningMode.VIDEO, 1)
+        self._start()
 
     def __enter__(self) -> MediaPipePose:
         return self

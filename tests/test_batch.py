@@ -1,0 +1,97 @@
+"""The batch runner without the model: collecting inputs, the study's summary.csv, and the
+atomic replacement of a result folder."""
+
+import csv
+import json
+import os
+import threading
+
+from screening.batch import SUMMARY_COLUMNS, collect_inputs, run_batch, write_summary
+from screening.config import Config
+from screening.report import RESULT_JSON, _replace_dir, write_result_document
+
+
+def _touch(path, data=b"x"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_a_folder_under_a_hidden_folder_is_searched(tmp_path):
+    root = tmp_path / ".cache" / "clips"
+    kept = _touch(root / "a.mp4")
+    nested = _touch(root / "day1" / "b.MOV")
+    _touch(root / ".trash" / "c.mp4")     # hidden below the given folder: skipped
+    _touch(root / ".d.mp4")
+    _touch(root / "notes.txt")
+    assert collect_inputs([root]) == [kept, nested]
+
+
+def test_a_file_given_by_name_is_kept_even_in_a_hidden_folder(tmp_path):
+    clip = _touch(tmp_path / ".local" / "share" / "x.mp4")
+    assert collect_inputs([clip]) == [clip]
+
+
+def _read_summary(out):
+    with (out / "summary.csv").open() as f:
+        reader = csv.DictReader(f)
+        assert tuple(reader.fieldnames) == SUMMARY_COLUMNS
+        return list(reader)
+
+
+def test_summary_covers_every_result_folder_not_only_the_last_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _touch(tmp_path / "in" / "first.mp4", b"not a video")
+    _touch(tmp_path / "in" / "second.mp4", b"not a video either")
+    out = tmp_path / "study"
+    run_batch([tmp_path / "in" / "first.mp4"], out, config=Config())
+    run_batch([tmp_path / "in" / "second.mp4"], out, config=Config())
+    rows = _read_summary(out)
+    assert [r["label"] for r in rows] == ["first", "second"]
+    assert [r["output_dir"] for r in rows] == ["first", "second"]  # relative to --out
+    assert {r["error_code"] for r in rows} == {"not_a_video"}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_summary_keeps_the_input_as_given_and_reads_person_and_date(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _touch(tmp_path / "in" / "clip.mp4", b"not a video")
+    out = tmp_path / "study"
+    run_batch([__import__("pathlib").Path("in/clip.mp4")], out, config=Config())
+    doc = json.loads((out / "clip" / RESULT_JSON).read_text())
+    assert doc["input"] == "in/clip.mp4"
+    assert doc["analysed_at"]
+    # a result written by another tool, with a person and no analysis time
+    write_result_document(out / "nested" / "visit2", {
+        "input": "/data/visit2.mp4", "status": "ok", "person": {"id": "P-007"},
+        "tests": []})
+    os.utime(out / "nested" / "visit2" / RESULT_JSON, (1.7e9, 1.7e9))
+    write_summary(out)
+    rows = {r["label"]: r for r in _read_summary(out)}
+    assert rows["clip"]["input"] == "in/clip.mp4"
+    assert rows["clip"]["date"] == doc["analysed_at"]
+    assert rows["clip"]["person"] == ""
+    assert rows["visit2"]["output_dir"] == "nested/visit2"
+    assert rows["visit2"]["person"] == "P-007"
+    assert rows["visit2"]["date"].startswith("2023-11-1")  # file time, ISO 8601
+    assert "T" in rows["visit2"]["date"]
+
+
+def test_a_folder_replaced_by_two_writers_at_once_is_one_of_them_whole(tmp_path):
+    final = tmp_path / "clip"
+    write_result_document(final, {"writer": "old"})
+    stages = []
+    for writer in range(8):
+        stage = tmp_path / f".clip.partial-{writer}"
+        stage.mkdir()
+        for i in range(20):
+            (stage / f"part{i}.txt").write_text(str(writer))
+        stages.append(stage)
+    threads = [threading.Thread(target=_replace_dir, args=(s, final)) for s in stages]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    contents = {p.read_text() for p in final.iterdir()}
+    assert len(contents) == 1 and len(list(final.iterdir())) == 20
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip"]
