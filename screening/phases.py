@@ -92,7 +92,12 @@ def detect_holds(series: LandmarkSeries, config: Config) -> list[Hold]:
     if len(t) < 3:
         return []
     signals = lift_signals(series)
-    both_down = np.all([np.nan_to_num(s, nan=np.inf) < config.lift_threshold_leg / 2
+    # both feet down: neither is lifted. Not half the lift threshold: a standing foot's
+    # landmarks sit up to ~0.04 leg lengths higher on two legs than when it carries the
+    # whole weight (its floor level is taken there), which would leave no baseline at all
+    # (seen on a rendered clip with the free foot rising during the hold); the frames just
+    # before a lift are kept out by the guard of _baseline_window instead.
+    both_down = np.all([np.nan_to_num(s, nan=np.inf) < config.lift_threshold_leg
                         for s in signals.values()], axis=0)
     holds: list[Hold] = []
     for side, signal in signals.items():

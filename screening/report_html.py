@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .estimators import uncertainty_deg
+
 DEFAULT_FILES = {"annotated_video": "annotated.mp4", "timeseries": "timeseries.csv",
                  "landmarks": "landmarks.npz", "result": "result.json"}
 REPORT_HTML = "report.html"
@@ -32,28 +34,27 @@ NOISE_NOTE = ("Camera measurements of pelvic drop differ by about 3-4 deg betwee
               "a result within that distance of a threshold is approximate.")
 DISCLAIMER = ("Screening and education, not a diagnosis. A positive or borderline result "
               "points to exercises and, if in doubt, to a clinician.")
-# average error of each estimator on rendered clips with a known drop (docs/VALIDATION.md)
-ESTIMATOR_ERROR = {
-    "leg": "off by about 1 deg on average (0.93-0.96 deg; up to about 5 deg on single clips)",
-    "hip_line": "about 7 deg too low on average",
-}
-
-
-# what each estimator cannot see (docs/VALIDATION.md, "Limits")
+# what each estimator cannot see (docs/VALIDATION.md, "What each measurement assumes")
 ESTIMATOR_LIMIT = {
-    "leg": "It measures the drop that develops after the foot has left the floor: a drop "
-           "that is already there at that moment is under-read, so look at the video too.",
+    "leg": "It measures how far the lifted foot goes down after it has left the floor: a "
+           "drop already there at that moment is missed, and a lifted foot that sinks reads "
+           "as a drop. Keep the foot still, or wear the printed pelvis markers.",
+    "hip_line": "The hip landmarks follow the trunk more than the pelvis, so it under-reads "
+                "the drop.",
 }
 
 
 def estimator_note(estimator: str) -> str:
-    """What is known of the error of ``estimator`` on clips with a known drop."""
-    known = ESTIMATOR_ERROR.get(estimator)
-    if not known:
+    """What is known of the error of ``estimator`` (and of the markers) on rendered clips
+    with a known drop, from the held-out numbers in screening.estimators."""
+    error = uncertainty_deg(estimator)
+    if not math.isfinite(error):
         return ""
     limit = ESTIMATOR_LIMIT.get(estimator)
-    return (f"On rendered bodies with a known pelvic drop, the {estimator} estimator is "
-            f"{known}." + (f" {limit}" if limit else ""))
+    return (f"On rendered bodies with a known pelvic drop and realistic motions that no fit "
+            f"had seen, the camera-only ({estimator}) estimate was off by {error:.1f} deg on "
+            f"average; with the printed pelvis markers by {uncertainty_deg('markers'):.1f} "
+            "deg." + (f" {limit}" if limit else ""))
 
 
 CLASS_WORDS = {

@@ -176,14 +176,19 @@ def test_worst_key_frame_comes_from_the_steady_hold_not_its_edges():
 
 
 def test_the_report_states_the_measured_error_of_the_estimator_used(tmp_path):
+    from screening.estimators import uncertainty_deg
+
     out = make_output(tmp_path)
     doc = json.loads((out / "result.json").read_text())
-    for estimator, words in (("leg", "about 1 deg"), ("hip_line", "7 deg too low")):
+    for estimator in ("leg", "hip_line"):
         doc["estimator"] = estimator
         (out / "result.json").write_text(json.dumps(doc))
         page = render_html(load_bundle(out))
-        assert f"the {estimator} estimator is" in page and words in page
-    assert "already there at that moment is under-read" in estimator_note("leg")
+        assert f"camera-only ({estimator}) estimate was off by " \
+               f"{uncertainty_deg(estimator):.1f} deg" in page
+        assert f"markers by {uncertainty_deg('markers'):.1f} deg" in page
+    assert "already there at that moment is missed" in estimator_note("leg")
+    assert "lifted foot that sinks reads as a drop" in estimator_note("leg")
     assert estimator_note("no_such_estimator") == ""
 
 

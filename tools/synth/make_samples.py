@@ -42,6 +42,14 @@ SAMPLES = {
         "--seed 105 --both-sides --both-first-stance right --both-drops 8 0 --trunk follows "
         "--body male_heavy --cam-height 1.0 --cam-roll 0.3 --cam-yaw 1 --background gradient"
     ),
+    # printed pelvis markers on the ASIS; the drop comes with the lift (the classic sign) and
+    # the trunk stays upright: the markers read it, the landmarks alone do not. Larger and
+    # less compressed, so that the 5 cm markers have enough pixels.
+    "markers_drop_at_foot_off": (
+        "--seed 106 --stance right --drop 6 --trunk upright --drop-onset lift --body female_avg "
+        "--markers asis --cam-height 1.0 --cam-roll 0.6 --cam-yaw -2 --background plain "
+        "--width 720 --height 1280 --crf 18"
+    ),
 }
 
 
