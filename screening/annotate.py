@@ -13,9 +13,8 @@ import numpy as np
 
 from .analysis import Analysis
 from .config import Config
-from .framestore import keep_frame
 from .overlay import draw_pose
-from .video import iter_frames, prefetch, scaled_size
+from .video import iter_frames, keep_frame, prefetch, scaled_size
 
 MS = Fraction(1, 1000)
 _PHASE_WORDS = {"double": "both legs", "lift": "lifting", "hold": "HOLD", "lower": "lowering",

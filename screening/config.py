@@ -46,6 +46,10 @@ class Config:
     dark_luma: float = 40.0
     # decoding / outputs
     max_long_side_px: int = 960          # pose input; the model itself sees 256x256
+    # pose frames per second at most (0 = every frame). The drop is low-passed at 5 Hz
+    # (lowpass_cutoff_hz), so 15 samples a second keep all of it; on 30 fps video this
+    # halves the pose model's work. docs/BENCHMARK.md and docs/VALIDATION.md measure it.
+    max_pose_fps: float = 15.0
     annotated_long_side_px: int = 720
     annotated_max_fps: float = 15.0      # annotated video frame rate cap (0 = every frame)
     # estimator (see screening.estimators)
@@ -63,6 +67,11 @@ class Config:
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
                 raise ValueError(f"Config.{f.name} must be >= 0, got {value}")
+
+    @property
+    def pose_interval_s(self) -> float:
+        """Shortest time between two frames the pose model sees (0 = every frame)."""
+        return 1.0 / self.max_pose_fps if self.max_pose_fps > 0 else 0.0
 
     @property
     def annotated_interval_s(self) -> float:

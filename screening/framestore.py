@@ -15,7 +15,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from .video import scaled_size
+from .video import keep_frame, scaled_size
 
 
 class FrameStore:
@@ -75,13 +75,6 @@ class FrameStore:
 
     def __len__(self) -> int:
         return len(self._times)
-
-
-def keep_frame(t_s: float, last_kept_s: float | None, min_interval_s: float) -> bool:
-    """Whether a frame at ``t_s`` is kept under a frame-rate cap (1 ms tolerance, so a
-    30 fps video capped at 15 fps keeps every other frame)."""
-    return last_kept_s is None or min_interval_s <= 0 or \
-        t_s - last_kept_s >= min_interval_s - 1e-3
 
 
 def _decode(data: bytes) -> np.ndarray:

@@ -100,20 +100,23 @@ class AnalysisResult:
 
 
 def estimate_pose(path: str | Path, backend: PoseBackend, *, max_long_side_px: int | None,
-                  duration_hint_s: float = 0.0, progress: Progress = _no_progress,
+                  min_interval_s: float = 0.0, duration_hint_s: float = 0.0,
+                  progress: Progress = _no_progress,
                   frame_sink: Callable[[float, object], None] | None = None) -> LandmarkSeries:
-    """Run the pose backend over every frame; returns the raw landmark series.
+    """Run the pose backend over every frame (at most one per ``min_interval_s``, see
+    ``Config.max_pose_fps``); returns the raw landmark series.
 
     ``frame_sink(t_s, rgb)``, when given, also receives every frame (e.g. a FrameStore).
     """
     series, _ = _pose_pass(path, backend, max_long_side_px=max_long_side_px,
-                           duration_hint_s=duration_hint_s, progress=progress,
-                           frame_sink=frame_sink, markers=False)
+                           min_interval_s=min_interval_s, duration_hint_s=duration_hint_s,
+                           progress=progress, frame_sink=frame_sink, markers=False)
     return series
 
 
 def estimate_pose_and_markers(path: str | Path, backend: PoseBackend, *,
-                              max_long_side_px: int | None, mirrored: bool = False,
+                              max_long_side_px: int | None, min_interval_s: float = 0.0,
+                              mirrored: bool = False,
                               duration_hint_s: float = 0.0, progress: Progress = _no_progress,
                               frame_sink: Callable[[float, object], None] | None = None
                               ) -> tuple[LandmarkSeries, MarkerSeries]:
@@ -121,6 +124,7 @@ def estimate_pose_and_markers(path: str | Path, backend: PoseBackend, *,
     (screening.markers), looked for at full resolution around the pelvis the pose found.
     The markers share the landmarks' frames and pixel grid."""
     series, markers = _pose_pass(path, backend, max_long_side_px=max_long_side_px,
+                                 min_interval_s=min_interval_s,
                                  duration_hint_s=duration_hint_s, progress=progress,
                                  frame_sink=frame_sink, markers=True, mirrored=mirrored)
     assert markers is not None
@@ -128,7 +132,7 @@ def estimate_pose_and_markers(path: str | Path, backend: PoseBackend, *,
 
 
 def _pose_pass(path, backend: PoseBackend, *, max_long_side_px: int | None,
-               duration_hint_s: float, progress: Progress,
+               min_interval_s: float, duration_hint_s: float, progress: Progress,
                frame_sink: Callable[[float, object], None] | None, markers: bool,
                mirrored: bool = False) -> tuple[LandmarkSeries, MarkerSeries | None]:
     frames: list[PoseFrame] = []
@@ -136,10 +140,12 @@ def _pose_pass(path, backend: PoseBackend, *, max_long_side_px: int | None,
     tracker: MarkerTracker | None = None
     size = (0, 0)
     if markers:
-        decoded = iter_frames_with_luma(path, max_long_side_px=max_long_side_px)
+        decoded = iter_frames_with_luma(path, max_long_side_px=max_long_side_px,
+                                        min_interval_s=min_interval_s)
     else:
         decoded = ((t_s, rgb, None) for t_s, rgb in
-                   iter_frames(path, max_long_side_px=max_long_side_px))
+                   iter_frames(path, max_long_side_px=max_long_side_px,
+                               min_interval_s=min_interval_s))
     for t_s, rgb, gray in prefetch(decoded):
         size = (rgb.shape[1], rgb.shape[0])
         if frame_sink is not None:
@@ -200,6 +206,7 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
             progress(0.0, "finding the pose")
             series, markers = estimate_pose_and_markers(
                 path, backend, max_long_side_px=config.max_long_side_px,
+                min_interval_s=config.pose_interval_s,
                 mirrored=config.mirrored, duration_hint_s=info.duration_s,
                 progress=lambda f, m: progress(0.85 * f, m),
                 frame_sink=store.add if store is not None else None)

@@ -141,26 +141,42 @@ def scaled_size(width: int, height: int, max_long_side_px: int | None) -> tuple[
     return w - w % 2, h - h % 2
 
 
-def iter_frames(path: str | Path, *, max_long_side_px: int | None = None
-                ) -> Iterator[tuple[float, np.ndarray]]:
+def keep_frame(t_s: float, last_kept_s: float | None, min_interval_s: float, *,
+               tolerance_s: float = 1e-3) -> bool:
+    """Whether a frame at ``t_s`` is kept under a frame-rate cap of one frame per
+    ``min_interval_s`` (0 = every frame), ``tolerance_s`` early allowed: a 30 fps video
+    capped at 15 fps keeps every other frame."""
+    return last_kept_s is None or min_interval_s <= 0 or \
+        t_s - last_kept_s >= min_interval_s - tolerance_s
+
+
+def iter_frames(path: str | Path, *, max_long_side_px: int | None = None,
+                min_interval_s: float = 0.0) -> Iterator[tuple[float, np.ndarray]]:
     """Yield ``(t_s, rgb)`` for every decodable frame, upright, time from the container.
 
-    ``t_s`` starts at 0 for the first frame. Stops quietly at a truncated end; raises
-    :class:`InputError` only when no frame at all can be decoded.
+    ``t_s`` starts at 0 for the first frame. ``min_interval_s`` > 0 yields a frame only
+    when it comes at least that long after the last one yielded (a quarter of it early is
+    allowed, for uneven webcam timestamps); the others are decoded but not converted.
+    Stops quietly at a truncated end; raises :class:`InputError` only when no frame at
+    all can be decoded.
     """
-    for t_s, rgb, _ in _decode(path, max_long_side_px=max_long_side_px, luma=False):
+    for t_s, rgb, _ in _decode(path, max_long_side_px=max_long_side_px, luma=False,
+                               min_interval_s=min_interval_s):
         yield t_s, rgb
 
 
-def iter_frames_with_luma(path: str | Path, *, max_long_side_px: int | None = None
+def iter_frames_with_luma(path: str | Path, *, max_long_side_px: int | None = None,
+                          min_interval_s: float = 0.0
                           ) -> Iterator[tuple[float, np.ndarray, np.ndarray]]:
     """Like :func:`iter_frames`, and also the frame's luma (gray, uint8) at full
     resolution, upright: ``(t_s, rgb, gray_full)``. Small details such as printed
     markers are found in the luma while the pose model gets the downscaled RGB."""
-    yield from _decode(path, max_long_side_px=max_long_side_px, luma=True)
+    yield from _decode(path, max_long_side_px=max_long_side_px, luma=True,
+                       min_interval_s=min_interval_s)
 
 
-def _decode(path: str | Path, *, max_long_side_px: int | None, luma: bool
+def _decode(path: str | Path, *, max_long_side_px: int | None, luma: bool,
+            min_interval_s: float = 0.0
             ) -> Iterator[tuple[float, np.ndarray, np.ndarray | None]]:
     import av
 
@@ -171,6 +187,7 @@ def _decode(path: str | Path, *, max_long_side_px: int | None, luma: bool
         stream.thread_type = "AUTO"
         t0 = None
         last_t = None
+        last_kept = None
         n = 0
         rotation = None
         size = None
@@ -190,6 +207,11 @@ def _decode(path: str | Path, *, max_long_side_px: int | None, luma: bool
                 t -= t0
                 if last_t is not None and t <= last_t:
                     continue  # duplicated or out-of-order timestamp: skip the frame
+                if not keep_frame(t, last_kept, min_interval_s,
+                                  tolerance_s=min_interval_s / 4):
+                    last_t = t
+                    continue  # under the frame-rate cap: decoded, not converted
+                last_kept = t
                 rgb = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
                 gray = _luma(frame) if luma else None
                 if rotation:

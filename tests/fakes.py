@@ -125,15 +125,17 @@ def single_leg_series(*, lifted_side: str = "left", drop_deg: float = 6.0, fps: 
 
 
 class ReplayBackend:
-    """A PoseBackend that returns prepared frames in order (for pipeline tests)."""
+    """A PoseBackend that returns the prepared frame nearest in time to the frame it is
+    given (for pipeline tests; frames left out by the pose frame-rate cap stay aligned)."""
 
     def __init__(self, frames: list[PoseFrame]) -> None:
         self.frames = frames
+        self.times = np.array([f.t_s for f in frames], dtype=float)
         self.calls = 0
         self.closed = False
 
     def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
-        frame = self.frames[min(self.calls, len(self.frames) - 1)]
+        frame = self.frames[int(np.argmin(np.abs(self.times - t_s)))]
         self.calls += 1
         return PoseFrame(t_s=t_s, xy_px=frame.xy_px, visibility=frame.visibility,
                          presence=frame.presence, world_xyz_m=frame.world_xyz_m,

@@ -32,7 +32,9 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
                            progress=lambda f, m: seen.append(f),
                            config=Config(estimator="hip_line"))
     assert result.ok, result.error
-    assert backend.calls == len(frames)
+    # a 30 fps video: the pose model sees at most 15 frames a second, every other frame
+    assert Config().max_pose_fps == 15.0
+    assert backend.calls == len(frames[::2])
     assert seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
     out = tmp_path / "out" / "subject one"
     assert sorted(p.name for p in out.iterdir()) == ["annotated.mp4", "landmarks.npz",
@@ -50,7 +52,7 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
     assert test["classification"] == "positive"
     with (out / "timeseries.csv").open() as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == len(frames)
+    assert len(rows) == len(frames[::2])
     assert {r["phase"] for r in rows} >= {"double", "lift", "hold", "lower"}
     with av.open(str(out / "annotated.mp4")) as c:
         stream = c.streams.video[0]
@@ -133,7 +135,7 @@ def test_uneven_frame_times_are_kept_in_the_annotated_video(tmp_path):
     for packet in stream.encode():
         out.mux(packet)
     out.close()
-    every = Config(annotated_max_fps=0)
+    every = Config(annotated_max_fps=0, max_pose_fps=0)
     result = analyze_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
                            config=every)
     assert result.ok, result.error
@@ -149,8 +151,22 @@ def test_uneven_frame_times_are_kept_in_the_annotated_video(tmp_path):
     assert min(np.diff(capped)) >= 1000 / 15 - 1
 
 
+def test_pose_frame_rate_cap_halves_the_pose_work_and_keeps_the_numbers(tmp_path, replayed):
+    clip, frames = replayed   # 30 fps
+    capped, every = ReplayBackend(frames), ReplayBackend(frames)
+    a = analyze_video(clip, backend=capped, config=Config(estimator="hip_line"))
+    b = analyze_video(clip, backend=every, config=Config(estimator="hip_line", max_pose_fps=0))
+    assert a.ok and b.ok
+    assert every.calls == len(frames) and capped.calls == len(frames[::2])
+    assert min(np.diff(a.landmarks.t_s)) >= 1 / 15 - 1e-6
+    [ta], [tb] = a.tests, b.tests
+    assert ta.metrics.drop_median_deg == pytest.approx(tb.metrics.drop_median_deg, abs=0.1)
+    assert ta.hold_start_s == pytest.approx(tb.hold_start_s, abs=2 / 30)
+    assert ta.decision.classification == tb.decision.classification
+
+
 def test_frame_rate_cap_keeps_frames_at_least_the_interval_apart():
-    from screening.framestore import keep_frame
+    from screening.video import keep_frame
 
     kept, last = [], None
     for t in np.arange(12) / 30:  # 30 fps capped at 15 fps: every other frame

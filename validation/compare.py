@@ -34,7 +34,8 @@ def _cell(rows: list[dict]) -> str:
     inconclusive = sum(r.get("pipeline_class") == "inconclusive" for r in rows)
     opposite = sum(1 for r in rows if r.get("pipeline_class") != "inconclusive"
                    and {r["true_class"], r["measured_class"]} == {"positive", "negative"})
-    text = f"{mae:.2f}° / {'—' if not math.isfinite(slope) else f'{slope:.2f}'} / {100 * agree:.0f} %"
+    slope_text = "—" if not math.isfinite(slope) else f"{slope:.2f}"
+    text = f"{mae:.2f}° / {slope_text} / {100 * agree:.0f} %"
     extra = []
     if inconclusive:
         extra.append(f"{inconclusive} inc")

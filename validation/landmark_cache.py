@@ -3,7 +3,9 @@ clip, cached as ``.npz`` so reruns skip the pose model.
 
 The cache lives outside the repository (default ``/work/data/landmarks/<set>/``, or
 ``$PELVIC_SCREEN_LANDMARK_CACHE/<set>/``). A cached file is keyed by the clip name and
-the decoding size; delete it to recompute. Files cached before the markers were detected
+the decoding size, and made with the default pose frame-rate cap
+(``Config.max_pose_fps``; the rendered clips are 15 fps, under it); delete it to
+recompute. Files cached before the markers were detected
 hold no marker arrays: they are recomputed when markers are asked for.
 """
 
@@ -44,8 +46,9 @@ def raw_landmarks_and_markers(video: str | Path, set_name: str, *, root: Path = 
     from screening.pose.model import resolve_model
 
     with MediaPipePose(resolve_model()) as backend:
-        series, markers = estimate_pose_and_markers(video, backend,
-                                                    max_long_side_px=max_long_side_px)
+        series, markers = estimate_pose_and_markers(
+            video, backend, max_long_side_px=max_long_side_px,
+            min_interval_s=Config().pose_interval_s)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
     series.save_npz(tmp, extra=markers.npz_arrays())
