@@ -2,9 +2,11 @@
 clips, side by side, per motion type, view, clothing and trunk mode (markdown).
 
     python -m validation.compare before=old.json after=new.json --factor motion view
+    python -m validation.compare before=a_old.json,b_old.json after=a_new.json,b_new.json
 
-The clips are joined by name; their factors are taken from the last file (the newest
-truth reader knows the most factors). Each cell is ``MAE / slope / class agreement``,
+The clips are joined by name (several files of one label, comma-separated, are pooled);
+their factors are taken from the last label's files (the newest truth reader knows the
+most factors). Each cell is ``MAE / slope / class agreement``,
 plus the inconclusive share and the opposite-class count where there are any.
 """
 
@@ -64,7 +66,7 @@ def table(docs: dict[str, dict], factor: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m validation.compare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scores", nargs="+", metavar="LABEL=FILE",
+    parser.add_argument("scores", nargs="+", metavar="LABEL=FILE[,FILE...]",
                         help="score files of validation.run --out, each with a column label")
     parser.add_argument("--factor", nargs="+", default=list(FACTORS), choices=FACTORS)
     args = parser.parse_args(argv)
@@ -73,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         label, _, path = item.partition("=")
         if not path:
             parser.error(f"give LABEL=FILE, got {item!r}")
-        docs[label] = json.loads(Path(path).read_text())
+        docs[label] = {"clips": [clip for part in path.split(",")
+                                 for clip in json.loads(Path(part).read_text())["clips"]]}
     for factor in args.factor:
         print(table(docs, factor))
         print()
