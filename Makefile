@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: app test lint bench browser-deps
+.PHONY: app test lint bench browser-deps screenshots
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,6 +31,11 @@ browser-deps:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check screening tests
 
-## Speed benchmark (prints JSON; see docs/BENCHMARK.md)
+## Screenshots of the app's pages into docs/screenshots (runs the browser tests)
+screenshots: $(STAMP) browser-deps
+	PELVIC_SCREEN_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest -m browser
+
+## Speed and batch-throughput benchmarks (print JSON; see docs/BENCHMARK.md)
 bench: $(STAMP)
 	$(PY) benchmarks/speed.py
+	$(PY) benchmarks/throughput.py

@@ -278,6 +278,8 @@ class GuidedProtocol:
         self._baseline_obliquity: list[float] = []
         self._baseline_raise: list[float] = []
         self._baseline_hip_width: list[float] = []
+        self._two_leg_s = 0.0                    # time on two legs counted for the baseline
+        self._baseline_prev_t: float | None = None
         self.baseline_obliquity_deg = float("nan")
         self.baseline_raise = 0.0
         self.baseline_hip_width_px = float("nan")
@@ -305,6 +307,7 @@ class GuidedProtocol:
         if stage == "baseline":
             self._baseline_obliquity, self._baseline_raise = [], []
             self._baseline_hip_width = []
+            self._two_leg_s, self._baseline_prev_t = 0.0, None
             self._lost_since = None
             if self.recording_started_s is None:
                 self.recording_started_s = t_s
@@ -314,9 +317,10 @@ class GuidedProtocol:
             self._smooth_drop = None
 
     def _both_feet_down(self, obs: Observation) -> bool:
-        """Neither ankle is raised above the other by half the lift threshold (the two-leg
-        baseline must be taken on two legs)."""
-        return math.isfinite(obs.ankle_raise) and abs(obs.ankle_raise) < self.lift_threshold / 2
+        """Neither ankle is raised above the other by the lift threshold (the two-leg
+        baseline must be taken on two legs; on two legs a tilted or turned camera already
+        puts one ankle a little higher in the picture)."""
+        return math.isfinite(obs.ankle_raise) and abs(obs.ankle_raise) < self.lift_threshold
 
     def _raise_of(self, obs: Observation, side: str) -> float:
         """How far ``side``'s ankle is above the other one (leg lengths, baseline removed)."""
@@ -385,23 +389,28 @@ class GuidedProtocol:
                                       "We lost sight of you: step back into the picture.",
                                       holds=done_holds)
             elif not self._both_feet_down(obs):
-                # a foot is up: this is no two-leg baseline; start it again
+                # a foot is up: no part of a two-leg baseline; the time on two legs is
+                # counted again from the next two-leg frame (never across the lift)
                 self._lost_since = None
-                self._stage_start = t_s
-                self._baseline_obliquity, self._baseline_raise = [], []
-                self._baseline_hip_width = []
+                self._baseline_prev_t = None
                 return LiveStatus("baseline", "Put BOTH feet on the floor and stand still.",
                                   "The test starts from a moment on both legs.",
-                                  seconds_left=tm.baseline_s, recording=True, holds=done_holds)
+                                  seconds_left=max(tm.baseline_s - self._two_leg_s, 0.0),
+                                  recording=True, holds=done_holds)
             else:
                 self._lost_since = None
+                if self._baseline_prev_t is not None:
+                    self._two_leg_s += t_s - self._baseline_prev_t
+                self._baseline_prev_t = t_s
                 if math.isfinite(obs.obliquity_deg):
                     self._baseline_obliquity.append(obs.obliquity_deg)
                 if math.isfinite(obs.ankle_raise):
                     self._baseline_raise.append(obs.ankle_raise)
                 if math.isfinite(obs.hip_width_px):
                     self._baseline_hip_width.append(obs.hip_width_px)
-            if elapsed >= tm.baseline_s and self._baseline_obliquity:
+            if not obs.found:
+                self._baseline_prev_t = None
+            if self._two_leg_s >= tm.baseline_s and self._baseline_obliquity:
                 self.baseline_obliquity_deg = float(np.median(self._baseline_obliquity))
                 self.baseline_raise = (float(np.median(self._baseline_raise))
                                        if self._baseline_raise else 0.0)
@@ -411,8 +420,8 @@ class GuidedProtocol:
                 return self._step(t_s, obs)
             return LiveStatus("baseline", "Stand still on BOTH legs.",
                               "Feet hip-width apart, arms relaxed.",
-                              seconds_left=max(tm.baseline_s - elapsed, 0.0), recording=True,
-                              holds=done_holds)
+                              seconds_left=max(tm.baseline_s - self._two_leg_s, 0.0),
+                              recording=True, holds=done_holds)
 
         if self.stage == "countdown":
             if elapsed >= tm.countdown_s:

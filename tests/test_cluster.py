@@ -187,6 +187,11 @@ def test_local_cluster_broken_file_and_same_numbers(tmp_path, local_result):
     assert len(read_summary(tmp_path / "out")) == 2
 
 
+def _default_ctrl_c() -> None:
+    """In the child before it starts: SIGINT back to its default disposition."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _busy_worker_pid(client, deadline_s: float) -> int:
     """The pid of a worker that is running a task, as soon as there is one."""
     end = time.monotonic() + deadline_s
@@ -292,10 +297,12 @@ def test_ctrl_c_cancels_the_batch_and_exits_130(tmp_path, dask_processes):
     inputs.mkdir()
     for clip in sorted(SAMPLES.glob("*_stance.mp4"))[:3]:
         shutil.copyfile(clip, inputs / clip.name)
+    # Ctrl-C must reach the command as it reaches a user's terminal: a test run started in
+    # the background inherits SIGINT ignored, and Python then never raises KeyboardInterrupt
     cli = subprocess.Popen([sys.executable, "-m", "screening", "analyze", "in", "--out", "out",
                             "--no-video", "--cluster", dask_processes.address], cwd=tmp_path,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           start_new_session=True)
+                           start_new_session=True, preexec_fn=_default_ctrl_c)
     client = dask_processes.client()
     try:
         _busy_worker_pid(client, START_TIMEOUT_S)

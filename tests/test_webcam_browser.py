@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -22,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CLIP = SHARED / "synthetic" / "dev" / "C01.mp4"
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# screenshots go to a temporary folder; `make screenshots` asks for docs/screenshots
+SCREENSHOTS = Path(os.environ.get("PELVIC_SCREEN_SCREENSHOTS")
+                   or tempfile.mkdtemp(prefix="pelvic-screen-screenshots-"))
 # short protocol: the guided test takes about 15 s. The fake camera loops an 8 s clip with
 # one lift; a recording of at least 14 s always holds one whole lift with stance before it.
 TIMINGS = "framing_ok=0.5,baseline=1,countdown=0.5,hold=5,lift_wait=1,rest=1.5,final=1"
