@@ -256,8 +256,8 @@ def choose_person(account: Account, key: str) -> str | None:
 
 
 def session_details(key: str) -> tuple[str | None, str | None]:
-    """The optional examiner and notes of the next analysis (the record and the printable
-    report), as typed."""
+    """The optional examiner and notes of the analysis (the record and the printable
+    report), as typed ("" when empty: the session has none)."""
     cols = st.columns([1, 2])
     operator = cols[0].text_input("Examiner", key=f"{key}_operator", max_chars=200,
                                   help="Who runs the test (optional). Printed on the report "
@@ -265,7 +265,7 @@ def session_details(key: str) -> tuple[str | None, str | None]:
     notes = cols[1].text_area("Notes", key=f"{key}_notes", max_chars=2000, height=68,
                               help="Optional, e.g. shoes, pain, the side of an injury. "
                               "Printed on the report and stored with the session.")
-    return operator or None, notes or None
+    return operator or "", notes or ""
 
 
 def trend_figure(sessions: list[dict]):

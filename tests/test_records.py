@@ -248,11 +248,16 @@ def test_record_result_puts_examiner_and_notes_in_the_record_and_the_report(data
     page = outcome.reports["report_html"].read_text()
     assert "2026-03-04 09:05" in page and "Examiner: <b>Dr Lee</b>" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
-    # blank fields are not stored and do not wipe what was stored
-    record_result(folder, person="Ann", source="upload", records=records, operator=" ",
-                  notes="")
+    # not given: kept; given empty: removed, from the record and the report
+    record_result(folder, person="Ann", source="upload", records=records)
     (ses,) = records.sessions("Ann")
     assert ses["operator"] == "Dr Lee" and ses["notes"] == notes
+    outcome = record_result(folder, person="Ann", source="upload", records=records,
+                            operator=" ", notes="")
+    (ses,) = records.sessions("Ann")
+    assert ses["operator"] is None and ses["notes"] is None
+    page = outcome.reports["report_html"].read_text()
+    assert "Examiner" not in page and "Notes:" not in page
 
 
 def test_organisations_see_only_their_own_people(database_url):

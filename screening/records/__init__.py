@@ -61,12 +61,12 @@ class RecordOutcome:
 def write_report(out_dir: str | Path, *, subject_label: str = "", operator: str | None = None,
                  notes: str | None = None, bundle=None) -> dict[str, Path]:
     """report.html and report.pdf in a result folder (screening.report_html); kept when
-    they are newer than result.json and no label, examiner or notes are asked for."""
+    they are newer than result.json and no label, examiner or notes are given."""
     from ..report_html import REPORT_HTML, write_reports
 
     out_dir = Path(out_dir)
     html, result = out_dir / REPORT_HTML, out_dir / "result.json"
-    if (not subject_label and not operator and not notes and bundle is None
+    if (not subject_label and operator is None and notes is None and bundle is None
             and html.is_file() and result.is_file()
             and html.stat().st_mtime_ns >= result.stat().st_mtime_ns):
         return {"report_html": html}
@@ -75,12 +75,13 @@ def write_report(out_dir: str | Path, *, subject_label: str = "", operator: str 
 
 
 def clean_details(operator: str | None, notes: str | None) -> tuple[str | None, str | None]:
-    """The examiner and the notes as stored: blanks removed, empty ones None; the examiner
-    on one line of at most 200 characters."""
+    """The examiner and the notes as stored: surrounding blanks removed, the examiner on
+    one line of at most 200 characters. None stays None (not given: an earlier value is
+    kept); a blank text becomes "" (given empty: an earlier value is removed)."""
     from ..report_html import clean_text
 
-    who = " ".join(str(operator or "").split())[:200] or None
-    return who, clean_text(notes) or None
+    who = None if operator is None else " ".join(str(operator).split())[:200]
+    return who, None if notes is None else clean_text(notes)
 
 
 def record_result(result: str | Path | dict, *, person: str | None = None,
@@ -93,7 +94,8 @@ def record_result(result: str | Path | dict, *, person: str | None = None,
                   ) -> RecordOutcome:
     """After :func:`screening.analyze_video` wrote a result folder: add the printable
     report to it and, when ``person`` is given, record the result for that person.
-    ``operator`` (the examiner) and ``notes`` go into both, the report and the record.
+    ``operator`` (the examiner) and ``notes`` go into both, the report and the record;
+    None keeps what the session has, an empty text removes it.
 
     ``result``: the result folder, its result.json, or the result document (then
     ``out_dir`` names the folder, if any). Only successful analyses are recorded. The same
