@@ -255,7 +255,7 @@ def choose_person(account: Account, key: str) -> str | None:
     return chosen
 
 
-def session_details(key: str) -> tuple[str | None, str | None]:
+def session_details(key: str) -> tuple[str, str]:
     """The optional examiner and notes of the analysis (the record and the printable
     report), as typed ("" when empty: the session has none)."""
     cols = st.columns([1, 2])
