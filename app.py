@@ -255,6 +255,19 @@ def choose_person(account: Account, key: str) -> str | None:
     return chosen
 
 
+def session_details(key: str) -> tuple[str, str]:
+    """The optional examiner and notes of the analysis (the record and the printable
+    report), as typed ("" when empty: the session has none)."""
+    cols = st.columns([1, 2])
+    operator = cols[0].text_input("Examiner", key=f"{key}_operator", max_chars=200,
+                                  help="Who runs the test (optional). Printed on the report "
+                                  "and stored with the session.")
+    notes = cols[1].text_area("Notes", key=f"{key}_notes", max_chars=2000, height=68,
+                              help="Optional, e.g. shoes, pain, the side of an injury. "
+                              "Printed on the report and stored with the session.")
+    return operator or "", notes or ""
+
+
 def trend_figure(sessions: list[dict]):
     """Median pelvic drop per stance side over time, each with its own uncertainty (the
     typical error of what it rests on: markers or the landmarks alone) as a band and error
@@ -335,17 +348,19 @@ def session_rows(sessions: list[dict]) -> list[dict]:
 
 def analyse_file(path: str | Path, out_dir: Path, *, source: str, person: str | None = None,
                  account: Account | None = None, progress=None,
-                 config: Config = Config()) -> ResultBundle:
+                 config: Config = Config(), operator: str | None = None,
+                 notes: str | None = None) -> ResultBundle:
     """Analyse one video with :func:`screening.analyze_video` into ``out_dir``, then
-    :func:`screening.records.record_result` (printable report; the record for ``person``)
-    and load it for display."""
+    :func:`screening.records.record_result` (printable report; the record for ``person``;
+    both with the examiner and the notes) and load it for display."""
     result = analyze_video(path, config=config, out_dir=out_dir, progress=progress)
     return finish_output(out_dir, result.to_dict(), source=source, person=person,
-                         account=account)
+                         account=account, operator=operator, notes=notes)
 
 
 def finish_output(out_dir: Path, doc: dict, *, source: str, person: str | None,
-                  account: Account | None) -> ResultBundle:
+                  account: Account | None, operator: str | None = None,
+                  notes: str | None = None) -> ResultBundle:
     """Add the printable report and the record to a written result folder."""
     bundle = load_bundle(out_dir)
     problems = []
@@ -357,7 +372,8 @@ def finish_output(out_dir: Path, doc: dict, *, source: str, person: str | None,
                                              if account and account.problem else ""))
             person = None
         outcome = record_result(doc, out_dir=out_dir, person=person, source=source,
-                                records=records, bundle=bundle,
+                                records=records, bundle=bundle, operator=operator,
+                                notes=notes,
                                 organisation=account.organisation if account
                                 else DEFAULT_ORGANISATION)
         problems += outcome.problems
@@ -563,6 +579,7 @@ def page_upload(settings: Settings, account: Account) -> None:
     st.markdown(content.markdown("howto"))
     show_marker_sheet(key="upload_markers")
     label = choose_person(account, "upload")
+    operator, notes = session_details("upload")
     uploaded = file_uploader("A video of the single-leg stance test", type=UPLOAD_TYPES,
                              key="upload_file", max_mb=settings.max_upload_mb)
     if uploaded is not None:
@@ -579,9 +596,20 @@ def page_upload(settings: Settings, account: Account) -> None:
             src = work / safe_name(uploaded.name)
             src.write_bytes(uploaded.getbuffer())
             st.session_state["upload_result"] = run_with_progress(
-                src, work / "result", source="upload", person=label, account=account)
+                src, work / "result", source="upload", person=label, account=account,
+                operator=operator, notes=notes)
             src.unlink(missing_ok=True)  # the input is not kept; outputs stay until replaced
             st.session_state["upload_token"] = token
+            st.session_state["upload_details"] = (operator, notes)
+        elif st.session_state.get("upload_details") != (operator, notes):
+            # the examiner or the notes changed after the analysis: the record and the
+            # report are updated, the video is not analysed again
+            bundle = st.session_state.get("upload_result")
+            if bundle is not None and bundle.out_dir is not None and bundle.ok:
+                st.session_state["upload_result"] = finish_output(
+                    bundle.out_dir, bundle.doc, source="upload", person=label,
+                    account=account, operator=operator, notes=notes)
+            st.session_state["upload_details"] = (operator, notes)
     samples = sorted(SAMPLE_DIR.glob("*.mp4"))
     if samples:
         with st.expander("No video at hand? Try a sample", expanded=uploaded is None):
@@ -592,7 +620,7 @@ def page_upload(settings: Settings, account: Account) -> None:
             if st.button("Analyse this sample", key="sample_run"):
                 st.session_state["upload_result"] = run_with_progress(
                     choice, new_workdir("upload_tmp") / "result", source="sample",
-                    person=None, account=account)
+                    person=None, account=account, operator=operator, notes=notes)
                 st.session_state["upload_token"] = None
     bundle = st.session_state.get("upload_result")
     if bundle is not None:
@@ -600,7 +628,8 @@ def page_upload(settings: Settings, account: Account) -> None:
 
 
 def run_with_progress(src: Path, out_dir: Path, *, source: str, person: str | None,
-                      account: Account) -> ResultBundle:
+                      account: Account, operator: str | None = None,
+                      notes: str | None = None) -> ResultBundle:
     bar = st.progress(0.0, text="Starting...")
 
     def progress(fraction: float, message: str) -> None:
@@ -608,7 +637,7 @@ def run_with_progress(src: Path, out_dir: Path, *, source: str, person: str | No
 
     try:
         bundle = analyse_file(src, out_dir, source=source, person=person, account=account,
-                              progress=progress)
+                              progress=progress, operator=operator, notes=notes)
     finally:
         bar.empty()
     return bundle
@@ -806,6 +835,7 @@ def page_webcam(settings: Settings, account: Account) -> None:
     if timings.hold_s >= 5:
         timings = LiveTimings.parse(f"hold={hold_s}", timings)
     label = choose_person(account, "live")
+    operator, notes = session_details("live")
 
     live: LiveSession | None = st.session_state.get("live_session")
     if live is None or st.session_state.get("live_timings") != timings:
@@ -848,12 +878,19 @@ def page_webcam(settings: Settings, account: Account) -> None:
             time.sleep(0.2)
     status = live.status()
     if status.done and st.session_state.get("live_result") is None:
-        analyse_recording(live, label, account)
+        analyse_recording(live, label, account, operator=operator, notes=notes)
     elif not ctx.state.playing and live.recorded_s > 0 and not status.done:
         status_box.warning(f"The test was stopped after {live.recorded_s:.0f} s of recording.")
         if st.button("Analyse what was recorded", key="live_partial"):
-            analyse_recording(live, label, account)
+            analyse_recording(live, label, account, operator=operator, notes=notes)
     bundle = st.session_state.get("live_result")
+    if (bundle is not None and bundle.ok and bundle.out_dir is not None
+            and st.session_state.get("live_details") != (operator, notes)):
+        # the examiner or the notes changed after the analysis: record and report updated
+        bundle = st.session_state["live_result"] = finish_output(
+            bundle.out_dir, bundle.doc, source="webcam", person=label, account=account,
+            operator=operator, notes=notes)
+        st.session_state["live_details"] = (operator, notes)
     if bundle is not None:
         status_box.success("Done: the camera is off and your result is below.")
         show_bundle(bundle, key="live")
@@ -882,7 +919,8 @@ def show_live_status(box, status, live: LiveSession) -> None:
     box.markdown("\n\n".join(lines))
 
 
-def analyse_recording(live: LiveSession, label: str | None, account: Account) -> None:
+def analyse_recording(live: LiveSession, label: str | None, account: Account, *,
+                      operator: str | None = None, notes: str | None = None) -> None:
     path = live.finish()
     if path is None or not path.is_file():
         st.error("Nothing was recorded: the camera did not send any frame while the test ran.")
@@ -890,7 +928,9 @@ def analyse_recording(live: LiveSession, label: str | None, account: Account) ->
                 "again.")
         return
     st.session_state["live_result"] = run_with_progress(
-        path, path.parent / "result", source="webcam", person=label, account=account)
+        path, path.parent / "result", source="webcam", person=label, account=account,
+        operator=operator, notes=notes)
+    st.session_state["live_details"] = (operator, notes)
 
 
 def _make_live_pose():

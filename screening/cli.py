@@ -341,7 +341,11 @@ def add_record_options(a: argparse.ArgumentParser) -> None:
     who.add_argument("--person-from-folder", action="store_true",
                      help="the person of each input is the name of its parent folder")
     g.add_argument("--operator", metavar="NAME", default=None,
-                   help="who ran the test (stored with the session)")
+                   help="who ran the test, the examiner (in the printable report and stored "
+                   "with the session)")
+    g.add_argument("--notes", metavar="TEXT", default=None,
+                   help="free-text notes on the session (in the printable report and stored "
+                   "with the session)")
     g.add_argument("--keep-video-path", action="store_true",
                    help="store the path of the annotated video with the session (never the "
                    "video itself)")
@@ -404,6 +408,7 @@ class Recorder:
                 print(f"error: {exc.one_line()}", file=sys.stderr)
         done = record_result(outcome.out_dir, person=None if self.error else person,
                              source="cli", operator=self.args.operator,
+                             notes=self.args.notes,
                              force=self.args.force and not outcome.skipped,
                              organisation=self.args.organisation, records=self.records,
                              keep_video=self.args.keep_video_path)

@@ -4,8 +4,8 @@ Works from an output folder written by :func:`screening.analyze_video` (``result
 ``timeseries.csv``, ``annotated.mp4``), so a result can be reported again later without
 the model. Pieces: plain-words lines per test, the pelvic-drop / trunk-lean chart (with
 hold windows and thresholds), key frames (baseline and worst moment), and the report
-itself. Everything a user typed (the subject label) and everything from the file (names,
-messages) is HTML-escaped.
+itself. Everything a user typed (the subject label, the examiner, the notes) and everything
+from the file (names, messages) is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ DEFAULT_FILES = {"annotated_video": "annotated.mp4", "timeseries": "timeseries.c
                  "landmarks": "landmarks.npz", "result": "result.json"}
 REPORT_HTML = "report.html"
 REPORT_PDF = "report.pdf"
+PDF_NOTE_LINES = 6   # the PDF is one page: longer notes are cut there
 NOISE_NOTE = ("Camera measurements of pelvic drop differ by about 3-4 deg between repeats "
               "(video SDD 2.7-2.8 deg, Dingenen 2018; goniometer MDC 4 deg, Youdas 2007): "
               "a result within that distance of a threshold is approximate.")
@@ -415,6 +416,35 @@ def png_of(rgb: np.ndarray) -> bytes:
 # the report
 
 
+def report_time(bundle: ResultBundle) -> dt.datetime:
+    """When the video was analysed: ``analysed_at`` of result.json (local time of the
+    analysis, with its offset), else the time result.json was written, else now."""
+    when = bundle.doc.get("analysed_at")
+    if isinstance(when, str) and when:
+        try:
+            return dt.datetime.fromisoformat(when)
+        except ValueError:
+            pass
+    if bundle.out_dir is not None and (bundle.out_dir / "result.json").is_file():
+        stamp = (bundle.out_dir / "result.json").stat().st_mtime
+        return dt.datetime.fromtimestamp(stamp).astimezone()
+    return dt.datetime.now().astimezone()
+
+
+def when_text(bundle: ResultBundle, date: dt.date | dt.datetime | None = None) -> str:
+    """The date and time of day of the report's header (a plain ``date``: the date only)."""
+    if date is None:
+        date = report_time(bundle)
+    if isinstance(date, dt.datetime):
+        return f"{date:%Y-%m-%d %H:%M}"
+    return date.isoformat()
+
+
+def clean_text(value: str | None) -> str:
+    """Typed text for the report: surrounding blanks removed, line ends unified."""
+    return "\n".join(line.rstrip() for line in str(value or "").strip().splitlines())
+
+
 def _meta(bundle: ResultBundle) -> dict[str, str]:
     doc = bundle.doc
     model = doc.get("model") or {}
@@ -431,11 +461,15 @@ def _meta(bundle: ResultBundle) -> dict[str, str]:
     }
 
 
-def render_html(bundle: ResultBundle, *, subject_label: str = "", date: dt.date | None = None,
-                with_images: bool = True) -> str:
-    """A self-contained, printable page (images inline). All text is escaped."""
+def render_html(bundle: ResultBundle, *, subject_label: str = "",
+                date: dt.date | dt.datetime | None = None, operator: str | None = None,
+                notes: str | None = None, with_images: bool = True) -> str:
+    """A self-contained, printable page (images inline). All text is escaped.
+
+    ``date``: the time shown (default: when the video was analysed, :func:`report_time`);
+    ``operator``: who examined; ``notes``: free text, kept as typed (line breaks too)."""
     e = html.escape
-    date = date or dt.date.today()
+    operator, notes = clean_text(operator), clean_text(notes)
     meta = _meta(bundle)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -447,12 +481,17 @@ def render_html(bundle: ResultBundle, *, subject_label: str = "", date: dt.date 
         "margin:6px 0}.frames{display:flex;gap:6px;flex-wrap:wrap}.frames figure{margin:0;"
         "width:23%}.frames img{width:100%}figcaption{font-size:9px;color:#555}"
         "img.chart{width:100%}footer{font-size:9px;color:#555;margin-top:6px}"
+        ".notes{white-space:pre-wrap;border:1px solid #ccc;padding:3px 6px;margin:6px 0}"
         "@media print{.test,figure{break-inside:avoid}}",
         "</style></head><body>",
         "<h1>Single-leg stance: pelvic drop (Trendelenburg test)</h1>",
         f"<div class='meta'>Subject: <b>{e(subject_label) if subject_label else '-'}</b> "
-        f"&middot; Date: {e(date.isoformat())} &middot; Video: {e(bundle.name)}</div>",
+        f"&middot; Date: {e(when_text(bundle, date))}"
+        + (f" &middot; Examiner: <b>{e(operator)}</b>" if operator else "")
+        + f" &middot; Video: {e(bundle.name)}</div>",
     ]
+    if notes:
+        parts.append(f"<div class='notes'><b>Notes:</b> {e(notes)}</div>")
     if not bundle.ok:
         err = bundle.doc.get("error") or {}
         parts.append(f"<h2>No result</h2><p>{e(str(err.get('message', '')))} "
@@ -499,12 +538,14 @@ def render_html(bundle: ResultBundle, *, subject_label: str = "", date: dt.date 
 
 
 def render_pdf(bundle: ResultBundle, *, subject_label: str = "",
-               date: dt.date | None = None) -> bytes:
-    """The same page as a one-page A4 PDF, drawn with matplotlib's PDF backend."""
+               date: dt.date | dt.datetime | None = None, operator: str | None = None,
+               notes: str | None = None) -> bytes:
+    """The same page as a one-page A4 PDF, drawn with matplotlib's PDF backend (long notes
+    are cut to a few lines there; report.html has them whole)."""
     from matplotlib.backends.backend_pdf import FigureCanvasPdf
     from matplotlib.figure import Figure
 
-    date = date or dt.date.today()
+    operator, notes = clean_text(operator), clean_text(notes)
     meta = _meta(bundle)
     fig = Figure(figsize=(8.27, 11.69))
     FigureCanvasPdf(fig)
@@ -520,8 +561,16 @@ def render_pdf(bundle: ResultBundle, *, subject_label: str = "",
         y -= gap
 
     text("Single-leg stance: pelvic drop (Trendelenburg test)", size=14, bold=True, gap=0.004)
-    text(f"Subject: {subject_label or '-'}   Date: {date.isoformat()}   Video: {bundle.name}",
+    text(f"Subject: {subject_label or '-'}   Date: {when_text(bundle, date)}"
+         + (f"   Examiner: {operator}" if operator else "") + f"   Video: {bundle.name}",
          colour="#555555", gap=0.006)
+    if notes:
+        lines = [w for line in notes.splitlines() for w in textwrap.wrap(line, 100) or [""]]
+        if len(lines) > PDF_NOTE_LINES:
+            lines = lines[:PDF_NOTE_LINES - 1] + ["(... the whole notes are in report.html)"]
+        for k, line in enumerate(lines):
+            text(("Notes: " if k == 0 else "") + line, width=200,
+                 gap=0.006 if k == len(lines) - 1 else 0.0)
     if not bundle.ok:
         err = bundle.doc.get("error") or {}
         text(f"No result: {err.get('message', '')} {err.get('hint', '')}", gap=0.006)
@@ -573,7 +622,8 @@ def render_pdf(bundle: ResultBundle, *, subject_label: str = "",
 
 
 def write_reports(out_dir: str | Path, *, subject_label: str = "",
-                  date: dt.date | None = None, bundle: ResultBundle | None = None
+                  date: dt.date | dt.datetime | None = None, operator: str | None = None,
+                  notes: str | None = None, bundle: ResultBundle | None = None
                   ) -> dict[str, Path]:
     """Write report.html and report.pdf next to result.json; returns their paths.
 
@@ -581,10 +631,10 @@ def write_reports(out_dir: str | Path, *, subject_label: str = "",
     out_dir = Path(out_dir)
     bundle = bundle or load_bundle(out_dir)
     paths = {"report_html": out_dir / REPORT_HTML, "report_pdf": out_dir / REPORT_PDF}
-    _atomic_write(paths["report_html"],
-                  render_html(bundle, subject_label=subject_label, date=date).encode())
-    _atomic_write(paths["report_pdf"], render_pdf(bundle, subject_label=subject_label,
-                                                  date=date))
+    fields = {"subject_label": subject_label, "date": date, "operator": operator,
+              "notes": notes}
+    _atomic_write(paths["report_html"], render_html(bundle, **fields).encode())
+    _atomic_write(paths["report_pdf"], render_pdf(bundle, **fields))
     return paths
 
 

@@ -140,6 +140,8 @@ def test_upload_flow_shows_result_chart_video_and_downloads(data_dir, model):
     assert at.selectbox(key="upload_person").options == ["me", "+ New person..."]
     at.selectbox(key="upload_person").set_value("+ New person...").run()
     at.text_input(key="upload_new_person").set_value("Runner <A>")
+    at.text_input(key="upload_operator").set_value("Dr Lee")
+    at.text_area(key="upload_notes").set_value("knee <script>x</script>")
     at.run()
     at.file_uploader(key="upload_file").set_value(("C01.mp4", UPLOAD_CLIP.read_bytes(),
                                                    "video/mp4"))
@@ -157,7 +159,9 @@ def test_upload_flow_shows_result_chart_video_and_downloads(data_dir, model):
     out = bundle.out_dir
     for name in ("result.json", "timeseries.csv", "report.html", "report.pdf"):
         assert (out / name).is_file(), name
-    assert "Runner &lt;A&gt;" in (out / "report.html").read_text()
+    page = (out / "report.html").read_text()
+    assert "Runner &lt;A&gt;" in page and "Examiner: <b>Dr Lee</b>" in page
+    assert "knee &lt;script&gt;x&lt;/script&gt;" in page and "<script>" not in page
     assert not any(p.suffix == ".mp4" and p.name == "C01.mp4" for p in out.parent.iterdir())
     from screening.records import close_all, open_records
 
@@ -166,6 +170,17 @@ def test_upload_flow_shows_result_chart_video_and_downloads(data_dir, model):
     assert len(sessions) == 1
     assert sessions[0]["source"] == "upload" and sessions[0]["input"] == "C01.mp4"
     assert sessions[0]["sides"][0]["stance_side"] == "left"
+    assert sessions[0]["operator"] == "Dr Lee"
+    assert sessions[0]["notes"] == "knee <script>x</script>"
+    # notes changed afterwards: the record and the report follow, without a new analysis
+    at.text_area(key="upload_notes").set_value("barefoot")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["upload_result"].out_dir == out
+    assert "barefoot" in (out / "report.html").read_text()
+    sessions = open_records(data_dir=data_dir).sessions("Runner <A>")
+    close_all()
+    assert len(sessions) == 1 and sessions[0]["notes"] == "barefoot"
     # the history page now shows the trend and the table
     hist = app_on("history")
     assert "No results yet" not in texts(hist)

@@ -232,6 +232,34 @@ def test_same_recording_updates_its_session_unless_forced(database_url):
     assert len(records.sessions("Bob")) == 1
 
 
+def test_record_result_puts_examiner_and_notes_in_the_record_and_the_report(database_url,
+                                                                          tmp_path):
+    records = open_records(database_url)
+    folder = tmp_path / "result"
+    folder.mkdir()
+    doc = {**fake_doc("e"), "analysed_at": "2026-03-04T09:05:00+00:00"}
+    (folder / "result.json").write_text(json.dumps(doc))
+    notes = "after the run <script>alert(1)</script>"
+    outcome = record_result(folder, person="Ann", source="upload", records=records,
+                            operator=" Dr  Lee ", notes=f"  {notes}\n")
+    assert outcome.error is None and outcome.created and not outcome.problems
+    (ses,) = records.sessions("Ann")
+    assert ses["operator"] == "Dr Lee" and ses["notes"] == notes
+    page = outcome.reports["report_html"].read_text()
+    assert "2026-03-04 09:05" in page and "Examiner: <b>Dr Lee</b>" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
+    # not given: kept; given empty: removed, from the record and the report
+    record_result(folder, person="Ann", source="upload", records=records)
+    (ses,) = records.sessions("Ann")
+    assert ses["operator"] == "Dr Lee" and ses["notes"] == notes
+    outcome = record_result(folder, person="Ann", source="upload", records=records,
+                            operator=" ", notes="")
+    (ses,) = records.sessions("Ann")
+    assert ses["operator"] is None and ses["notes"] is None
+    page = outcome.reports["report_html"].read_text()
+    assert "Examiner" not in page and "Notes:" not in page
+
+
 def test_organisations_see_only_their_own_people(database_url):
     records = open_records(database_url)
     records.record(fake_doc("a"), person="Ann", source="upload", organisation="clinic-a")
@@ -335,10 +363,12 @@ def test_cli_records_and_history_numbers_equal_result_json(env_db, analysed_samp
     assert len(doc["sides"]) == 2
     # analysing the same input again (skipped: already done) records it for the person
     assert cli(["analyze", str(SAMPLE), "--out", str(out), "--no-video", "--person",
-                "Runner <1>", "--operator", "Dr Y"]) == 0
+                "Runner <1>", "--operator", "Dr Y", "--notes", "shoes <off>"]) == 0
     assert "recorded for Runner <1>" in capsys.readouterr().err
     assert (folder / "report.html").is_file()
-    assert "Runner &lt;1&gt;" in (folder / "report.html").read_text()
+    page = (folder / "report.html").read_text()
+    assert "Runner &lt;1&gt;" in page and "Examiner: <b>Dr Y</b>" in page
+    assert "shoes &lt;off&gt;" in page and doc["analysed_at"][:10] in page
     assert cli(["analyze", str(SAMPLE), "--out", str(out), "--no-video", "--person",
                 "Runner <1>"]) == 0                                     # updated, not doubled
     assert "(updated)" in capsys.readouterr().err
@@ -348,6 +378,7 @@ def test_cli_records_and_history_numbers_equal_result_json(env_db, analysed_samp
     ses = sessions[0]
     assert ses["input"] == SAMPLE.name and ses["recorded_at"]
     assert ses["operator"] == "Dr Y" and ses["input_sha256"] == doc["input_sha256"]
+    assert ses["notes"] == "shoes <off>"
     assert len(ses["sides"]) == len(doc["sides"])
     for got, want in zip(ses["sides"], doc["sides"], strict=True):
         assert got["stance_side"] == want["stance_side"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 
 import numpy as np
@@ -239,3 +240,37 @@ def test_a_borderline_drop_names_no_weak_side_only_a_possible_one():
                            "clinical_label": "borderline right Trendelenburg"})
     assert "the weak side is" not in text
     assert text.startswith("Borderline") and "may be weak, or may not" in text
+
+
+def test_report_shows_the_time_of_day_the_examiner_and_the_notes_escaped(tmp_path):
+    out = make_output(tmp_path)
+    doc = json.loads((out / "result.json").read_text())
+    doc["analysed_at"] = "2026-03-04T14:37:09+01:00"
+    (out / "result.json").write_text(json.dumps(doc))
+    notes = "Left knee pain <script>alert(1)</script>\nbarefoot & tired"
+    paths = write_reports(out, subject_label="Ann", operator="  Dr <b>Lee</b> ",
+                          notes=notes)
+    page = paths["report_html"].read_text()
+    assert "2026-03-04 14:37" in page                       # date and time of the analysis
+    assert "Examiner: <b>Dr &lt;b&gt;Lee&lt;/b&gt;</b>" in page
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;\nbarefoot &amp; tired" in page
+    pdf = paths["report_pdf"].read_bytes()
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 1
+    # without examiner and notes: neither is shown
+    page = render_html(load_bundle(out), with_images=False)
+    assert "Examiner" not in page and "Notes:" not in page
+    assert "2026-03-04 14:37" in page
+
+
+def test_report_time_falls_back_to_the_result_file_and_long_notes_keep_one_pdf_page(tmp_path):
+    out = make_output(tmp_path, video=False)
+    stamp = dt.datetime(2026, 5, 6, 7, 8, 9).timestamp()
+    os.utime(out / "result.json", (stamp, stamp))
+    page = render_html(load_bundle(out), with_images=False)
+    assert "2026-05-06 07:08" in page
+    long_notes = "\n".join(f"line {k} " + "word " * 40 for k in range(30))
+    pdf = render_pdf(load_bundle(out), notes=long_notes, operator="X")
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 1
+    page = render_html(load_bundle(out), notes=long_notes, with_images=False)
+    assert "line 29" in page                                 # the HTML keeps them whole

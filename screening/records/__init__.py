@@ -41,7 +41,7 @@ __all__ = [
     "CSV_COLUMNS", "DATABASE_URL_ENV", "DATA_DIR_ENV", "DEFAULT_ORGANISATION",
     "HISTORY_FILE", "SDD_DEG", "ImportSummary", "Person",
     "RecordOutcome", "Records", "RecordsError", "ScreeningSession", "SideResult",
-    "asymmetry", "clean_label", "close_all", "compare_sessions", "database_url",
+    "asymmetry", "clean_details", "clean_label", "close_all", "compare_sessions", "database_url",
     "default_data_dir", "hide_password", "open_records", "record_result", "sessions_csv",
     "write_report", "noise_deg", "side_uncertainty_deg",
 ]
@@ -58,18 +58,30 @@ class RecordOutcome:
     error: RecordsError | None = None    # the record could not be written
 
 
-def write_report(out_dir: str | Path, *, subject_label: str = "", bundle=None
-                 ) -> dict[str, Path]:
+def write_report(out_dir: str | Path, *, subject_label: str = "", operator: str | None = None,
+                 notes: str | None = None, bundle=None) -> dict[str, Path]:
     """report.html and report.pdf in a result folder (screening.report_html); kept when
-    they are newer than result.json and no label is asked for."""
+    they are newer than result.json and no label, examiner or notes are given."""
     from ..report_html import REPORT_HTML, write_reports
 
     out_dir = Path(out_dir)
     html, result = out_dir / REPORT_HTML, out_dir / "result.json"
-    if (not subject_label and bundle is None and html.is_file() and result.is_file()
+    if (not subject_label and operator is None and notes is None and bundle is None
+            and html.is_file() and result.is_file()
             and html.stat().st_mtime_ns >= result.stat().st_mtime_ns):
         return {"report_html": html}
-    return write_reports(out_dir, subject_label=subject_label, bundle=bundle)
+    return write_reports(out_dir, subject_label=subject_label, operator=operator,
+                         notes=notes, bundle=bundle)
+
+
+def clean_details(operator: str | None, notes: str | None) -> tuple[str | None, str | None]:
+    """The examiner and the notes as stored: surrounding blanks removed, the examiner on
+    one line of at most 200 characters. None stays None (not given: an earlier value is
+    kept); a blank text becomes "" (given empty: an earlier value is removed)."""
+    from ..report_html import clean_text
+
+    who = None if operator is None else " ".join(str(operator).split())[:200]
+    return who, None if notes is None else clean_text(notes)
 
 
 def record_result(result: str | Path | dict, *, person: str | None = None,
@@ -82,6 +94,8 @@ def record_result(result: str | Path | dict, *, person: str | None = None,
                   ) -> RecordOutcome:
     """After :func:`screening.analyze_video` wrote a result folder: add the printable
     report to it and, when ``person`` is given, record the result for that person.
+    ``operator`` (the examiner) and ``notes`` go into both, the report and the record;
+    None keeps what the session has, an empty text removes it.
 
     ``result``: the result folder, its result.json, or the result document (then
     ``out_dir`` names the folder, if any). Only successful analyses are recorded. The same
@@ -101,9 +115,11 @@ def record_result(result: str | Path | dict, *, person: str | None = None,
         doc = json.loads((folder / "result.json").read_text(encoding="utf-8"))
     if doc.get("status") != "ok":
         return outcome
+    operator, notes = clean_details(operator, notes)
     if reports and folder is not None and (folder / "result.json").is_file():
         try:
-            outcome.reports = write_report(folder, subject_label=person or "", bundle=bundle)
+            outcome.reports = write_report(folder, subject_label=person or "",
+                                           operator=operator, notes=notes, bundle=bundle)
         except Exception as exc:  # the result stands without the printable report
             outcome.problems.append(f"The printable report could not be made: {exc}")
     if person is None:

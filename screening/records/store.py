@@ -263,16 +263,16 @@ class Records:
             if created:
                 session = ScreeningSession(person_id=who.id, record_key=final_key,
                                            recorded_at=when, updated_at=utcnow(), **fields)
-                session.operator, session.notes = operator, notes
+                session.operator, session.notes = operator or None, notes or None
                 s.add(session)
                 s.flush()   # IntegrityError when another process recorded it first
             else:
                 for k, v in fields.items():
                     setattr(session, k, v)
-                if operator is not None:
-                    session.operator = operator
+                if operator is not None:   # None: kept; "": removed
+                    session.operator = operator or None
                 if notes is not None:
-                    session.notes = notes
+                    session.notes = notes or None
                 session.updated_at = utcnow()
                 s.execute(delete(SideResult).where(SideResult.session_id == session.id))
                 s.flush()
