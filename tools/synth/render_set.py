@@ -138,7 +138,9 @@ def plan_v3(n: int, base_seed: int, args) -> list[dict]:
     drops = _cycle(rng, args.drops, n)
     drifts = _cycle(rng, args.drifts, n)
     # some drift clips have a level pelvis
-    n_level = max(1, n // 9) if any(d != "none" for d in drifts) else 0
+    n_level = max(2, n // 9) if args.level_drift is None else args.level_drift
+    if not any(d != "none" for d in drifts):
+        n_level = 0
     drift_idx = [i for i in range(n) if drifts[i] != "none"]
     zero_idx = [i for i in range(n) if drops[i] == 0]
     for k in range(n_level):
@@ -363,6 +365,10 @@ def main(argv=None) -> int:
                     help="v3: every k-th marker clip gets a one-second marker occlusion")
     ap.add_argument("--slip-mm", type=float, nargs="*", default=[],
                     help="v3: waistband-marker slips (mm) given to the waistband clips in turn")
+    ap.add_argument("--level-drift", type=int,
+                    help="v3: how many drift clips get a level pelvis (default max(2, n/9))")
+    ap.add_argument("--manifest-only", action="store_true",
+                    help="rewrite manifest.csv from the clips already there, render nothing")
     ap.add_argument("--dry-run", action="store_true", help="print the plan and stop")
     ap.add_argument("--only", nargs="*", help="render only these clip names of the plan")
     args = ap.parse_args(argv)
@@ -389,6 +395,8 @@ def main(argv=None) -> int:
     rows = []
     for spec in specs:
         js = out / f"{spec['name']}.json"
+        if args.manifest_only and not js.exists():
+            continue
         if not js.exists():
             t0 = time.time()
             cli = [

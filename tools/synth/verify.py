@@ -74,10 +74,14 @@ def check(doc: dict, video: Path | None) -> dict:
     )
     ph = np.array(doc["phase"])
     moves = []
+    # a stance-foot step (stance_foot_offset_m) moves the ankle on purpose: take it out
+    off = np.zeros((len(ph), 3))
+    if "stance_foot_offset_m" in doc:
+        off[:, :2] = np.array(doc["stance_foot_offset_m"], float)
     for side in ("left", "right"):
         sel = (stance == side) & np.isin(ph, ["lift", "hold", "lower"])
         if sel.any():
-            a = j3["ankle_L" if side == "left" else "ankle_R"][sel]
+            a = (j3["ankle_L" if side == "left" else "ankle_R"] - off)[sel]
             moves.append(float(np.abs(a - a[0]).max()))
     res["stance_ankle_motion_max_m"] = max(moves) if moves else 0.0
     if video is not None and video.exists():
@@ -91,8 +95,11 @@ def check(doc: dict, video: Path | None) -> dict:
             )
             res["video_codec"] = s.codec_context.name
             res["video_pix_fmt"] = s.codec_context.pix_fmt
+    if "markers3d_m" in doc:
+        res.update(check_markers(doc, j3, swing_left))
     ok = (
-        res["drop3d_recomputed_max_err_deg"] < 0.001
+        res.get("markers_ok", True)
+        and res["drop3d_recomputed_max_err_deg"] < 0.001
         and res.get("drop3d_vs_cmd_max_err_deg", 0.0) < TOL_DEG
         and res["drop2d_recomputed_max_err_deg"] < 0.01
         and res["lean2d_recomputed_max_err_deg"] < 0.01
@@ -101,6 +108,43 @@ def check(doc: dict, video: Path | None) -> dict:
         and res.get("video_ok", True)
     )
     res["ok"] = bool(ok)
+    return res
+
+
+def check_markers(doc: dict, j3: dict, swing_left: np.ndarray) -> dict:
+    """Rigid markers keep their distances to both hip-joint centres and their line has the
+    pelvic obliquity; the pixel corners surround the projected centre."""
+    res = {}
+    mk = doc["generator"]["markers"]
+    c = {m: np.array(doc["markers3d_m"][m], float) for m in ("0", "1")}
+    obl = np.degrees(np.arctan2(c["1"][:, 2] - c["0"][:, 2], c["1"][:, 0] - c["0"][:, 0]))
+    res["marker_obliquity_recomputed_max_err_deg"] = float(
+        np.abs(obl - doc["marker_line_obliquity_deg"]).max()
+    )
+    d3 = np.where(swing_left, -obl, obl)
+    res["marker_drop_vs_drop3d_max_abs_deg"] = float(np.abs(d3 - doc["drop3d_deg"]).max())
+    dist = []
+    for m in ("0", "1"):
+        for h in ("hip_L", "hip_R"):
+            d = np.linalg.norm(c[m] - j3[h], axis=1)
+            dist.append(float(d.max() - d.min()))
+    res["marker_to_hip_distance_range_m"] = max(dist)
+    worst = 0.0
+    n_vis = 0
+    for m in ("0", "1"):
+        pc = project(doc, c[m])
+        for i, corners in enumerate(doc["markers_px"][m]):
+            if corners is None:
+                continue
+            n_vis += 1
+            worst = max(worst, float(np.abs(np.mean(corners, 0) - pc[i]).max()))
+    res["marker_centre_vs_corners_max_px"] = worst
+    res["marker_visible_frames"] = n_vis
+    ok = res["marker_obliquity_recomputed_max_err_deg"] < 1e-3 and worst < 0.5
+    if mk.get("rigid", True):
+        ok = ok and res["marker_drop_vs_drop3d_max_abs_deg"] < 1e-3
+        ok = ok and res["marker_to_hip_distance_range_m"] < 1e-5
+    res["markers_ok"] = bool(ok)
     return res
 
 
