@@ -245,7 +245,8 @@ class CutMesh:
         return new_region
 
 
-def clothing_mesh(body: "Body", labels: np.ndarray, variant: str) -> tuple["CutMesh", np.ndarray, dict]:
+def clothing_mesh(body: "Body", labels: np.ndarray, variant: str
+                  ) -> tuple["CutMesh", np.ndarray, dict]:
     """Cut the mesh for a clothing variant and relabel the torso / pelvis / thigh region.
 
     Levels are fixed to the pelvis in the rest pose: the waist line (tucked shirt, shorts

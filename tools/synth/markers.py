@@ -72,7 +72,8 @@ class MarkerRig:
         u, v = self.axes
         h = 0.5 * self.size_m * ((CELLS + 2 * MARGIN_CELLS) / CELLS if with_margin else 1.0)
         c = self.centre_rest(mid) - v * slip_m
-        return np.array([c - u * h + v * h, c + u * h + v * h, c + u * h - v * h, c - u * h - v * h])
+        return np.array([c - u * h + v * h, c + u * h + v * h, c + u * h - v * h,
+                         c - u * h - v * h])
 
 
 def _surface_point(rest: np.ndarray, x: float, z: float, facing: int, r: float = 0.02):
@@ -192,7 +193,8 @@ class MarkerScene:
         self.occ_node = None
         if rig.occ_id is not None:
             disc = trimesh.creation.cylinder(radius=0.045, height=0.012, sections=48)
-            disc.visual.vertex_colors = np.tile(np.asarray(skin_rgb8, np.uint8), (len(disc.vertices), 1))
+            disc.visual.vertex_colors = np.tile(np.asarray(skin_rgb8, np.uint8),
+                                                (len(disc.vertices), 1))
             self.occ_node = renderer.scene.add(pyrender.Mesh.from_trimesh(disc, smooth=False),
                                                pose=_away())
         self.scene = renderer.scene

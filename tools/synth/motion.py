@@ -76,7 +76,8 @@ class Hold:
         """0 -> 1 over the drift window; the drifted posture then stays until the leg is down."""
         if not self.has_drift:
             return 0.0
-        return float(smootherstep((ti - self.t_hold - self.leg_drift_delay_s) / self.leg_drift_dur_s))
+        return float(smootherstep((ti - self.t_hold - self.leg_drift_delay_s)
+                                  / self.leg_drift_dur_s))
 
     def step_weight(self, ti: float) -> float:
         if not self.has_step:
