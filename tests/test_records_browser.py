@@ -8,14 +8,11 @@ user's own records are never touched. Chromium is the Debian package, driven by 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from appserver import app_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
@@ -38,12 +35,6 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     pytest.importorskip("playwright.sync_api")
@@ -55,37 +46,8 @@ def server(tmp_path_factory):
     except ModelError as exc:
         pytest.skip(f"pose model not installed ({exc.message})")
     work = tmp_path_factory.mktemp("records-browser")
-    port = free_port()
-    env = dict(os.environ, PELVIC_SCREEN_DATA_DIR=str(work / "data"),
-               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    env.pop("PELVIC_SCREEN_DATABASE_URL", None)   # SQLite in the temporary data folder
-    log = (work / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"the app server exited: {(work / 'server.log').read_text()}")
-                time.sleep(0.3)
-        else:
-            pytest.fail("the app server did not start within 60 s")
-        yield {"url": f"http://127.0.0.1:{port}", "work": work, "log": work / "server.log",
-               "data": work / "data"}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with app_server(work, env={}, start_timeout_s=60) as server:
+        yield {**server, "data": work / "data"}
 
 
 @pytest.fixture(scope="module")

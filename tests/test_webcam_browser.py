@@ -9,15 +9,13 @@ go to docs/screenshots/.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import pytest
+from appserver import app_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -87,47 +85,14 @@ def fail_with_page(page, server, what: str, console: list[str]) -> None:
     pytest.fail(f"{what}; {page_report(page, server, console)}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     pytest.importorskip("playwright.sync_api")
     work = tmp_path_factory.mktemp("webcam")
-    port = free_port()
-    env = dict(os.environ, PELVIC_SCREEN_ICE_LOOPBACK="1", PELVIC_SCREEN_LIVE_TIMINGS=TIMINGS,
-               PELVIC_SCREEN_DATA_DIR=str(work / "data"), STREAMLIT_BROWSER_GATHER_USAGE_STATS=
-               "false")
-    env.pop("PELVIC_SCREEN_DATABASE_URL", None)   # this machine's own records
-    log = (work / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"the app server exited: {(work / 'server.log').read_text()}")
-                time.sleep(0.3)
-        else:
-            pytest.fail("the app server did not start within 30 s")
-        yield {"url": f"http://127.0.0.1:{port}", "work": work, "log": work / "server.log"}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with app_server(work, env={"PELVIC_SCREEN_ICE_LOOPBACK": "1",
+                               "PELVIC_SCREEN_LIVE_TIMINGS": TIMINGS},
+                    start_timeout_s=30) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
