@@ -36,17 +36,14 @@ from .estimators import (
     LegStream,
     TwoLegBaseline,
     hip_obliquity_deg,
-    side_sign,
 )
 from .landmarks import (
     LEFT_ANKLE,
-    LEFT_FOOT,
     LEFT_HIP,
     LEFT_KNEE,
     LEFT_SHOULDER,
     NOSE,
     RIGHT_ANKLE,
-    RIGHT_FOOT,
     RIGHT_HIP,
     RIGHT_KNEE,
     RIGHT_SHOULDER,
@@ -172,18 +169,6 @@ def ankle_raise(xy: np.ndarray) -> float:
     return float((xy[RIGHT_ANKLE, 1] - xy[LEFT_ANKLE, 1]) / leg)
 
 
-def foot_heights_px(xy: np.ndarray) -> tuple[float, float]:
-    """(left, right): how far each foot (mean of its ankle and foot-index landmarks that are
-    found) is above the other ankle, in pixels; NaN if unknown."""
-    out = []
-    for points, other_ankle in (((LEFT_ANKLE, LEFT_FOOT), RIGHT_ANKLE),
-                                ((RIGHT_ANKLE, RIGHT_FOOT), LEFT_ANKLE)):
-        ys = xy[list(points), 1]
-        ys = ys[np.isfinite(ys)]
-        out.append(float(xy[other_ankle, 1] - ys.mean()) if ys.size else float("nan"))
-    return out[0], out[1]
-
-
 @dataclass(frozen=True)
 class Observation:
     """What the protocol needs from one frame."""
@@ -192,7 +177,6 @@ class Observation:
     framing: FramingCheck
     obliquity_deg: float = float("nan")
     ankle_raise: float = float("nan")   # left ankle above right, leg lengths
-    foot_heights_px: tuple[float, float] = (float("nan"), float("nan"))  # (left, right)
     hip_width_px: float = float("nan")
     xy_px: np.ndarray | None = None     # (33, 2) landmarks of the frame, NaN where unknown
 
@@ -204,8 +188,7 @@ def observe(xy_px: np.ndarray | None, visibility: np.ndarray | None, width: int,
         return Observation(False, framing)
     xy = np.asarray(xy_px, dtype=float)
     return Observation(True, framing, float(hip_obliquity_deg(xy)), ankle_raise(xy),
-                       foot_heights_px(xy), float(abs(xy[LEFT_HIP, 0] - xy[RIGHT_HIP, 0])),
-                       xy)
+                       float(abs(xy[LEFT_HIP, 0] - xy[RIGHT_HIP, 0])), xy)
 
 
 # ---------------------------------------------------------------------------------------
@@ -328,12 +311,6 @@ class GuidedProtocol:
             return float("nan")
         value = obs.ankle_raise - self.baseline_raise
         return value if side == "left" else -value
-
-    def hip_line_drop_deg(self, obs: Observation, side: str) -> float:
-        """Plain hip-line drop on the lifted ``side`` against the baseline (+ = lower)."""
-        if not (math.isfinite(obs.obliquity_deg) and math.isfinite(self.baseline_obliquity_deg)):
-            return float("nan")
-        return side_sign(side) * (obs.obliquity_deg - self.baseline_obliquity_deg)
 
     def live_drop_deg(self, t_s: float, obs: Observation) -> float:
         """The hold's drop for this frame, from the recording's own estimator in streaming

@@ -179,7 +179,7 @@ def test_full_protocol_left_then_right_with_live_drop():
     # a level pelvis with the foot lifted higher reads as a rise, as in the recording's
     # analysis; the plain hip line alone would read 0 here
     higher = obs(lift="left", foot_down_px=-80 * math.sin(math.radians(4.0)))
-    assert p.hip_line_drop_deg(higher, "left") == 0.0
+    assert higher.obliquity_deg == p.baseline_obliquity_deg
     assert p.live_drop_deg(t, higher) == pytest.approx(-4.0 * LEG_FIT.leg_gain, abs=1e-6)
     t, st = run(p, t, 1.0, lambda t: dropped("left", 4.0))
     assert st[-1].stage == "rest"
@@ -205,7 +205,7 @@ def test_baseline_cancels_a_tilted_camera():
     assert p.baseline_obliquity_deg == pytest.approx(3.0, abs=1e-6)
     t, st = run(p, t, 0.5, lambda t: obs(lift="left", hip_tilt_deg=3))
     assert st[-1].stage == "hold"
-    assert p.hip_line_drop_deg(obs(lift="left", hip_tilt_deg=3), "left") == \
+    assert obs(lift="left", hip_tilt_deg=3).obliquity_deg - p.baseline_obliquity_deg == \
         pytest.approx(0.0, abs=1e-6)
     t, st = run(p, t, 1.5, lambda t: obs(lift="left", hip_tilt_deg=3))
     assert st[-1].drop_deg == pytest.approx(0.0, abs=1e-6)
