@@ -1,6 +1,6 @@
 """pelvic-screen in the browser: ``streamlit run app.py``.
 
-A thin shell over :func:`screening.analyze_video`: a guided webcam self-test, one uploaded
+A thin shell over :func:`screening.analyse_video`: a guided webcam self-test, one uploaded
 video, or a batch; results in plain words with a chart, the annotated video and key
 frames; a printable report; the records of people and sessions (screening.records) with
 a History page; and a Learn page. Everything runs locally.
@@ -32,13 +32,15 @@ import shutil
 import tempfile
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import streamlit as st
 
-from screening import Config, analyze_video, content
+from screening import Config, analyse_video, content
 from screening.batch import run_batch, summary_rows
+from screening.charts import drop_and_lean_figure, trend_figure
+from screening.keyframes import key_frames
 from screening.live import LazyPose, LiveSession, LiveTimings
 from screening.records import (
     DEFAULT_ORGANISATION,
@@ -51,23 +53,20 @@ from screening.records import (
     open_records,
     record_result,
     sessions_csv,
-    side_uncertainty_deg,
 )
-from screening.report_html import (
+from screening.results import Result, ResultBundle
+from screening.video import VIDEO_EXTENSIONS
+from screening.wording import (
     CLASS_WORDS,
     NOISE_NOTE,
-    ResultBundle,
-    chart_figure,
     estimator_note,
-    key_frames,
-    load_bundle,
+    hold_lines,
+    hold_title,
+    missed_hold_text,
     repeated_sides,
-    result_lines,
-    result_title,
     side_line,
     weak_side_text,
 )
-from screening.video import VIDEO_EXTENSIONS
 
 LOG = logging.getLogger("pelvic_screen.app")
 APP_TITLE = "Pelvic drop screening"
@@ -268,54 +267,6 @@ def session_details(key: str) -> tuple[str, str]:
     return operator or "", notes or ""
 
 
-def trend_figure(sessions: list[dict]):
-    """Median pelvic drop per stance side over time, each with its own uncertainty (the
-    typical error of what it rests on: markers or the landmarks alone) as a band and error
-    bars, and the threshold lines of the latest session."""
-    import matplotlib.dates as mdates
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8, 3.2), layout="constrained")
-    ax = fig.subplots()
-    colours = {"left": "#2471a3", "right": "#ca6f1e"}
-    times = []
-    for side in ("left", "right"):
-        xs, ys, us = [], [], []
-        for ses in sessions:
-            for entry in ses["sides"]:
-                drop = (entry.get("pelvic_drop_deg") or {}).get("median")
-                if entry["stance_side"] == side and drop is not None:
-                    xs.append(dt.datetime.fromisoformat(ses["recorded_at"]))
-                    ys.append(drop)
-                    us.append(side_uncertainty_deg(entry))
-        times += xs
-        if xs:
-            lo = [y - u for y, u in zip(ys, us, strict=True)]
-            hi = [y + u for y, u in zip(ys, us, strict=True)]
-            ax.fill_between(xs, lo, hi, color=colours[side], alpha=0.15, lw=0)
-            ax.errorbar(xs, ys, yerr=us, fmt="none", ecolor=colours[side],
-                        alpha=0.6, capsize=3)   # visible with a single session too
-            ax.plot(xs, ys, marker="o", color=colours[side],
-                    label=f"standing on {side} leg")
-    th = sessions[-1]["thresholds"] if sessions else {"negative_below_deg": 2.0,
-                                                      "positive_from_deg": 4.0}
-    ax.axhline(th["positive_from_deg"], color="#c0392b", ls="--", lw=1,
-               label=f"positive from {th['positive_from_deg']:g} deg")
-    ax.axhline(th["negative_below_deg"], color="#c98a00", ls=":", lw=1,
-               label=f"level below {th['negative_below_deg']:g} deg")
-    ax.set_ylabel("pelvic drop (deg)")
-    ax.legend(fontsize=8, frameon=False)
-    ax.grid(alpha=0.25)
-    if times:
-        span = max(times) - min(times)
-        pad = max(span * 0.08, dt.timedelta(hours=12))
-        ax.set_xlim(min(times) - pad, max(times) + pad)
-    locator = mdates.AutoDateLocator(maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    return fig
-
-
 def session_title(ses: dict) -> str:
     when = dt.datetime.fromisoformat(ses["recorded_at"]).astimezone()
     return f"{when:%Y-%m-%d %H:%M} · {ses['input']} ({ses['source']})"
@@ -350,28 +301,28 @@ def analyse_file(path: str | Path, out_dir: Path, *, source: str, person: str | 
                  account: Account | None = None, progress=None,
                  config: Config = Config(), operator: str | None = None,
                  notes: str | None = None) -> ResultBundle:
-    """Analyse one video with :func:`screening.analyze_video` into ``out_dir``, then
+    """Analyse one video with :func:`screening.analyse_video` into ``out_dir``, then
     :func:`screening.records.record_result` (printable report; the record for ``person``;
     both with the examiner and the notes) and load it for display."""
-    result = analyze_video(path, config=config, out_dir=out_dir, progress=progress)
-    return finish_output(out_dir, result.to_dict(), source=source, person=person,
+    result = analyse_video(path, config=config, out_dir=out_dir, progress=progress)
+    return finish_output(out_dir, result.to_result(), source=source, person=person,
                          account=account, operator=operator, notes=notes)
 
 
-def finish_output(out_dir: Path, doc: dict, *, source: str, person: str | None,
+def finish_output(out_dir: Path, result: Result, *, source: str, person: str | None,
                   account: Account | None, operator: str | None = None,
                   notes: str | None = None) -> ResultBundle:
     """Add the printable report and the record to a written result folder."""
-    bundle = load_bundle(out_dir)
+    bundle = ResultBundle.from_dir(out_dir)
     problems = []
-    if doc.get("status") == "ok":
+    if result.ok:
         records = account.records if account is not None else None
         if person is not None and records is None:
             problems.append("The result was not recorded: the records database is not "
                             "available. " + (account.problem.one_line()
                                              if account and account.problem else ""))
             person = None
-        outcome = record_result(doc, out_dir=out_dir, person=person, source=source,
+        outcome = record_result(result, out_dir=out_dir, person=person, source=source,
                                 records=records, bundle=bundle, operator=operator,
                                 notes=notes,
                                 organisation=account.organisation if account
@@ -379,8 +330,7 @@ def finish_output(out_dir: Path, doc: dict, *, source: str, person: str | None,
         problems += outcome.problems
         if outcome.error is not None:
             problems.append(f"The result was not recorded: {outcome.error.one_line()}")
-    bundle.doc.setdefault("app_problems", problems)
-    return bundle
+    return replace(bundle, output_problems=tuple(problems))
 
 
 def zip_folder(folder: Path) -> bytes:
@@ -416,69 +366,73 @@ def new_workdir(key: str) -> Path:
 # showing results
 
 
-def show_error(doc: dict) -> None:
-    err = doc.get("error") or {}
-    st.error(f"**{Path(str(doc.get('input', 'The video'))).name}:** "
-             f"{err.get('message', 'The video could not be analysed.')}")
-    if err.get("hint"):
-        st.info(f"**How to fix it:** {err['hint']}")
+def show_error(result: Result) -> None:
+    err = result.error
+    st.error(f"**{result.name if result.input else 'The video'}:** "
+             f"{err.message if err else 'The video could not be analysed.'}")
+    if err and err.hint:
+        st.info(f"**How to fix it:** {err.hint}")
 
 
 def show_bundle(bundle: ResultBundle, *, key: str, show_learn: bool = True) -> None:
     """Everything about one analysed video."""
-    doc = bundle.doc
+    result = bundle.result
     if not bundle.ok:
-        show_error(doc)
+        show_error(result)
         return
-    for problem in doc.get("app_problems") or []:
+    for problem in bundle.output_problems:
         st.warning(problem)
-    thresholds = bundle.thresholds()
+    thresholds = bundle.thresholds
     any_weak = False
-    several = len(bundle.tests) > 1
-    repeated = repeated_sides(doc)
+    several = len(bundle.holds) > 1
+    repeated = repeated_sides(result)
     if repeated:
         st.markdown("#### Per leg, all holds together")
         for side in repeated:
-            st.markdown(f"- {side_line(side)} {side.get('summary', '')}")
-    for k, test in enumerate(bundle.tests):
+            st.markdown(f"- {side_line(side)} {side.summary}")
+    for k, hold in enumerate(bundle.holds):
         number = f"Test {k + 1}: " if several else ""
         colour = {"negative": "green", "borderline": "orange", "positive": "red"}.get(
-            test["classification"], "gray")
-        st.markdown(f"#### {number}{result_title(test)}: "
-                    f":{colour}[{CLASS_WORDS[test['classification']]}]")
-        drop = test.get("pelvic_drop_deg") or {}
-        if test["classification"] != "inconclusive":
+            hold.classification, "gray")
+        st.markdown(f"#### {number}{hold_title(hold)}: "
+                    f":{colour}[{CLASS_WORDS[hold.classification]}]")
+        drop = hold.pelvic_drop
+        if hold.measured:
             cols = st.columns(4)
-            cols[0].metric("Pelvic drop (median)", _deg(drop.get("median")),
+            cols[0].metric("Pelvic drop (median)", _deg(drop.median_deg),
                            help="Positive: the lifted-leg side of the pelvis is lower than "
                                 "when standing on both legs.")
             cols[1].metric("Middle half of the hold",
-                           f"{_num(drop.get('p25'))} to {_num(drop.get('p75'))}°",
+                           f"{_num(drop.p25_deg)} to {_num(drop.p75_deg)}°",
                            help="25th to 75th percentile of the drop over the hold, in "
                                 "degrees.")
-            cols[2].metric("Time to drop", "not reached" if test.get("time_to_drop_s") is None
-                           else f"{test['time_to_drop_s']:.1f} s")
-            cols[3].metric("Hold", f"{test['hold_duration_s']:.1f} s")
-        weak = weak_side_text(test)
+            cols[2].metric("Time to drop", "not reached" if hold.time_to_drop_s is None
+                           else f"{hold.time_to_drop_s:.1f} s")
+            cols[3].metric("Hold", f"{hold.hold_duration_s:.1f} s")
+        weak = weak_side_text(hold)
         if weak:  # names the side as clinicians do and explains it
             any_weak = True
             st.markdown(f"**{weak}**")
         else:
-            st.write(test.get("summary", ""))
+            st.write(hold.summary)
         with st.expander("Details and numbers", expanded=False):
-            for line in result_lines(test, thresholds):
+            for line in hold_lines(hold, thresholds):
                 st.markdown(f"- {line}")
-            for reason in test.get("reasons") or []:
+            for reason in hold.reasons:
                 st.markdown(f"- {reason}")
-            for problem in test.get("problems") or []:
-                st.markdown(f"- {problem['message']} *How to fix it:* {problem['hint']}")
-    st.caption(f"{NOISE_NOTE} {estimator_note(doc.get('estimator', ''))}")
-    for warning in doc.get("warnings") or []:
+            for problem in hold.problems:
+                st.markdown(f"- {problem.message} *How to fix it:* {problem.hint}")
+    for missed in result.missed_holds:
+        st.markdown(f"#### Standing on the {missed.stance_side.upper()} leg: :gray[not "
+                    "measured]")
+        st.warning(missed_hold_text(missed))
+    st.caption(f"{NOISE_NOTE} {estimator_note(result.estimator)}")
+    for warning in result.warnings:
         st.caption(f"Note: {warning}")
 
     if bundle.timeseries:
         st.markdown("##### Pelvic drop and trunk lean over time")
-        st.pyplot(chart_figure(bundle), clear_figure=False)
+        st.pyplot(drop_and_lean_figure(bundle), clear_figure=False)
     video = bundle.file("annotated_video")
     left, right = st.columns([3, 2])
     if video is not None:
@@ -486,12 +440,12 @@ def show_bundle(bundle: ResultBundle, *, key: str, show_learn: bool = True) -> N
             st.markdown("##### Annotated video")
             st.video(str(video))
     with right:
-        for k in range(len(bundle.tests)):
+        for k in range(len(bundle.holds)):
             frames = key_frames(bundle, k)
             if frames:
-                number = f", test {k + 1}" if len(bundle.tests) > 1 else ""
+                number = f", test {k + 1}" if len(bundle.holds) > 1 else ""
                 st.markdown(f"##### Key frames{number}: standing on the "
-                            f"{bundle.tests[k]['stance_side']} leg")
+                            f"{bundle.holds[k].stance_side} leg")
                 cols = st.columns(len(frames))
                 for col, frame in zip(cols, frames, strict=True):
                     col.image(frame.rgb, caption=frame.label)
@@ -607,7 +561,7 @@ def page_upload(settings: Settings, account: Account) -> None:
             bundle = st.session_state.get("upload_result")
             if bundle is not None and bundle.out_dir is not None and bundle.ok:
                 st.session_state["upload_result"] = finish_output(
-                    bundle.out_dir, bundle.doc, source="upload", person=label,
+                    bundle.out_dir, bundle.result, source="upload", person=label,
                     account=account, operator=operator, notes=notes)
             st.session_state["upload_details"] = (operator, notes)
     samples = sorted(SAMPLE_DIR.glob("*.mp4"))
@@ -677,7 +631,7 @@ def page_batch(settings: Settings, account: Account) -> None:
 
         outcomes = run_batch(inputs, out_root, on_item=on_item)
         bar.empty()
-        bundles = [finish_output(o.out_dir, o.document, source="batch", person=label,
+        bundles = [finish_output(o.out_dir, o.result, source="batch", person=label,
                                  account=account) for o in outcomes]
         shutil.rmtree(inputs_dir, ignore_errors=True)
         st.session_state["batch_result"] = {
@@ -888,7 +842,7 @@ def page_webcam(settings: Settings, account: Account) -> None:
             and st.session_state.get("live_details") != (operator, notes)):
         # the examiner or the notes changed after the analysis: record and report updated
         bundle = st.session_state["live_result"] = finish_output(
-            bundle.out_dir, bundle.doc, source="webcam", person=label, account=account,
+            bundle.out_dir, bundle.result, source="webcam", person=label, account=account,
             operator=operator, notes=notes)
         st.session_state["live_details"] = (operator, notes)
     if bundle is not None:

@@ -3,7 +3,7 @@
 Measures, on the same 1080p30 clip:
 * ``bare``: decode + pose only, at the shipped pose frame-rate cap (the floor any
   analysis pays);
-* ``full``: ``analyze_video`` with every output, the annotated H.264 video included;
+* ``full``: ``analyse_video`` with every output, the annotated H.264 video included;
 * ``full_every_frame``: the same with the pose model on every frame (``max_pose_fps=0``,
   the behaviour before the cap);
 * ``cli``: ``pelvic-screen analyze CLIP`` as a user runs it, in a new process (start-up,
@@ -36,7 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from screening import Config, analyze_video  # noqa: E402
+from screening import Config, analyse_video  # noqa: E402
 from screening.pipeline import estimate_pose, versions  # noqa: E402
 from screening.pose.mediapipe_backend import MediaPipePose  # noqa: E402
 from screening.pose.model import resolve_model  # noqa: E402
@@ -96,11 +96,11 @@ def main() -> None:
                                        min_interval_s=config.pose_interval_s)
             bare.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            result = analyze_video(clip, config=config, model=model,
+            result = analyse_video(clip, config=config, model=model,
                                    out_dir=Path(tmp) / "out")
             full.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            analyze_video(clip, config=config.with_changes(max_pose_fps=0), model=model,
+            analyse_video(clip, config=config.with_changes(max_pose_fps=0), model=model,
                           out_dir=Path(tmp) / "every")
             every.append(time.perf_counter() - t0)
             t0 = time.perf_counter()

@@ -1,6 +1,7 @@
 """pelvic-screen: camera-based screening for pelvic drop in single-leg stance.
 
-The one library call is :func:`analyze_video`; see README.md and docs/.
+The one library call is :func:`analyse_video`; its result folders are read back with
+:meth:`ResultBundle.from_dir` (screening.results). See README.md and docs/.
 
 The names below are imported on first use, so that ``import screening.cli`` (and
 ``pelvic-screen --help``) does not load numpy, scipy and the rest.
@@ -12,17 +13,19 @@ import importlib
 from typing import TYPE_CHECKING
 
 __all__ = ["AnalysisResult", "Config", "InputError", "ModelError", "RecordingError",
-           "ScreeningError", "analyze_video"]
+           "Result", "ResultBundle", "ScreeningError", "analyse_video"]
 __version__ = "0.1.0"
 
 _HOMES = {"Config": ".config", "InputError": ".errors", "ModelError": ".errors",
           "RecordingError": ".errors", "ScreeningError": ".errors",
-          "AnalysisResult": ".pipeline", "analyze_video": ".pipeline"}
+          "AnalysisResult": ".pipeline", "analyse_video": ".pipeline",
+          "Result": ".results", "ResultBundle": ".results"}
 
 if TYPE_CHECKING:
     from .config import Config
     from .errors import InputError, ModelError, RecordingError, ScreeningError
-    from .pipeline import AnalysisResult, analyze_video
+    from .pipeline import AnalysisResult, analyse_video
+    from .results import Result, ResultBundle
 
 
 def __getattr__(name: str):

@@ -14,6 +14,7 @@ import numpy as np
 from .analysis import Analysis
 from .config import Config
 from .overlay import draw_pose
+from .results import Thresholds
 from .video import iter_frames, keep_frame, prefetch, scaled_size
 
 MS = Fraction(1, 1000)
@@ -23,16 +24,16 @@ _PHASE_WORDS = {"double": "both legs", "lift": "lifting", "hold": "HOLD", "lower
 
 def frame_lines(analysis: Analysis, i: int) -> list[str]:
     ts = analysis.timeseries
-    phase = str(ts["phase"][i])
-    lines = [f"t {ts['t_s'][i]:5.2f} s   {_PHASE_WORDS.get(phase, phase)}"]
-    lifted = str(ts["lifted_side"][i])
+    phase = str(ts.phase[i])
+    lines = [f"t {ts.t_s[i]:5.2f} s   {_PHASE_WORDS.get(phase, phase)}"]
+    lifted = str(ts.lifted_side[i])
     if lifted:
         stance = "right" if lifted == "left" else "left"
         lines.append(f"standing on {stance.upper()} leg")
-    drop = ts["pelvic_drop_deg"][i]
+    drop = ts.pelvic_drop_deg[i]
     if lifted and np.isfinite(drop):
         lines.append(f"pelvic drop {drop:+.1f} deg")
-    lean = ts["trunk_lean_deg"][i]
+    lean = ts.trunk_lean_deg[i]
     if lifted and np.isfinite(lean):
         lines.append(f"trunk lean {lean:+.1f} deg")
     return lines
@@ -56,6 +57,7 @@ def _drawn_frames(src, analysis: Analysis, config: Config, frames,
     series = analysis.cleaned
     t_all = series.t_s
     ts = analysis.timeseries
+    thresholds = Thresholds.from_config(config)
     k = 0
     last_pts = -1
     for t_s, small in _small_frames(src, config, frames):
@@ -71,12 +73,10 @@ def _drawn_frames(src, analysis: Analysis, config: Config, frames,
         # frames match the landmark series one to one (same decoder, same rules)
         while k < len(t_all) - 1 and t_all[k] < t_s - 1e-6:
             k += 1
-        lifted = bool(ts["lifted_side"][k])
+        lifted = bool(ts.lifted_side[k])
         yield pts, draw_pose(small, series.xy_px[k], lines=frame_lines(analysis, k),
-                             drop_deg=ts["pelvic_drop_deg"][k] if lifted else None,
-                             scale=target[0] / series.width_px,
-                             negative_below_deg=config.negative_below_deg,
-                             positive_from_deg=config.positive_from_deg)
+                             drop_deg=ts.pelvic_drop_deg[k] if lifted else None,
+                             scale=target[0] / series.width_px, thresholds=thresholds)
 
 
 def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, config: Config,

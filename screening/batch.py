@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from .config import Config
 from .errors import ModelError, ScreeningError
+from .outputs import write_result_folder
 from .pose.model import ModelInfo, resolve_model
-from .report import RESULT_JSON, write_result_document
+from .results import RESULT_JSON, Failure, Result, ResultReadError, Status, read_result
 from .video import VIDEO_EXTENSIONS
 
 if TYPE_CHECKING:
@@ -80,13 +81,15 @@ def output_names(inputs: list[Path]) -> dict[Path, str]:
     return names
 
 
-def _already_done(result_path: Path, input_path: Path, config: Config) -> bool:
+def _already_done(result_path: Path, input_path: Path, config: Config) -> Result | None:
+    """The result already in ``result_path`` for this input and configuration, if any."""
     try:
-        doc = json.loads(result_path.read_text())
-    except (OSError, ValueError):
-        return False
-    return (doc.get("status") == "ok" and doc.get("input") == str(input_path)
-            and doc.get("config") == json.loads(json.dumps(config.to_dict())))
+        result = read_result(result_path)
+    except ResultReadError:
+        return None
+    done = (result.ok and result.input == str(input_path)
+            and result.config == json.loads(json.dumps(config.to_dict())))
+    return result if done else None
 
 
 @dataclass(frozen=True)
@@ -102,27 +105,27 @@ class Job:
     annotate: bool
 
 
-def analyse_job(job: Job, reuse: ReusedPose | None = None) -> dict:
-    """Analyse one input into its result folder; returns the result.json document.
+def analyse_job(job: Job, reuse: ReusedPose | None = None) -> Result:
+    """Analyse one input into its result folder; returns its result (as in result.json).
 
     Runs in a worker: the pose model is loaded once per worker (``reuse``, or the worker
     thread's own, see :func:`screening.pose.reuse.worker_pose`) and reset for each video.
     """
-    from .pipeline import analyze_video
+    from .pipeline import analyse_video
     from .pose.reuse import worker_pose
 
-    if job.model is None:  # not installed: analyze_video installs it when a video needs it
-        result = analyze_video(job.source, config=job.config, out_dir=job.out_dir,
+    if job.model is None:  # not installed: analyse_video installs it when a video needs it
+        result = analyse_video(job.source, config=job.config, out_dir=job.out_dir,
                                annotate=job.annotate, input_name=job.input)
-        return result.to_dict()
+        return result.to_result()
     try:
         model = model_on_this_machine(job.model)
         backend = reuse.for_video(model) if reuse is not None else worker_pose(model)
     except ModelError as exc:
         model, backend = job.model, _Unusable(exc)
-    result = analyze_video(job.source, config=job.config, out_dir=job.out_dir, model=model,
+    result = analyse_video(job.source, config=job.config, out_dir=job.out_dir, model=model,
                            backend=backend, annotate=job.annotate, input_name=job.input)
-    return result.to_dict()
+    return result.to_result()
 
 
 def model_on_this_machine(model: ModelInfo) -> ModelInfo:
@@ -153,11 +156,11 @@ class _Unusable:
         pass
 
 
-Finished = tuple[Job, "dict | BaseException"]
+Finished = tuple[Job, "Result | BaseException"]
 
 
 class Runner(Protocol):
-    """Runs :func:`analyse_job` for every job; yields each job with its document (or the
+    """Runs :func:`analyse_job` for every job; yields each job with its result (or the
     exception that stopped it) as soon as it is done, in any order. Closing the iterator
     early (e.g. on Ctrl-C) cancels what has not started."""
 
@@ -198,12 +201,12 @@ class ProcessRunner:
 class ItemOutcome:
     input: Path
     out_dir: Path
-    document: dict
+    result: Result
     skipped: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.document.get("status") == "ok"
+        return self.result.ok
 
 
 Report = Callable[[ItemOutcome], None]
@@ -227,9 +230,9 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
     todo: list[Path] = []
     for p in inputs:
         target = out_root / names[p]
-        if not force and _already_done(target / RESULT_JSON, p, config):
-            doc = json.loads((target / RESULT_JSON).read_text())
-            outcomes[p] = ItemOutcome(p, target, doc, skipped=True)
+        done = None if force else _already_done(target / RESULT_JSON, p, config)
+        if done is not None:
+            outcomes[p] = ItemOutcome(p, target, done, skipped=True)
             if on_item:
                 on_item(outcomes[p])
         else:
@@ -247,11 +250,11 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
                     model=model, annotate=annotate) for out_dir, p in work.items()]
     finished = runner.run(job_list)
     try:
-        for job, doc in finished:
+        for job, result in finished:
             p = work[job.out_dir]
-            if isinstance(doc, BaseException):
-                doc = _crash_document(job, doc)
-            outcomes[p] = ItemOutcome(p, out_root / names[p], doc)
+            if isinstance(result, BaseException):
+                result = _crash_result(job, result)
+            outcomes[p] = ItemOutcome(p, out_root / names[p], result)
             if on_item:
                 on_item(outcomes[p])
     finally:
@@ -263,7 +266,7 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
     return [outcomes[p] for p in inputs]
 
 
-def _crash_document(job: Job, problem: BaseException) -> dict:
+def _crash_result(job: Job, problem: BaseException) -> Result:
     """A worker died (e.g. out of memory) or the job could not run: record it like any
     other failure, in the input's result folder."""
     if isinstance(problem, ScreeningError):
@@ -274,11 +277,12 @@ def _crash_document(job: Job, problem: BaseException) -> dict:
             f"The analysis of {name} stopped unexpectedly (the worker process crashed).",
             "Try this file alone with --jobs 1; if it fails again, it may be too large for "
             "the memory available.", code="worker_crashed")
-    doc = {"schema_version": "1.0", "input": job.input, "status": "error",
-           "analysed_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-           "error": error.to_dict(), "config": job.config.to_dict(), "tests": []}
-    write_result_document(Path(job.out_dir), doc)
-    return doc
+    result = Result(input=job.input, status=Status.ERROR,
+                    analysed_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                    error=Failure.of(error), estimator=job.config.estimator,
+                    config=json.loads(json.dumps(job.config.to_dict())))
+    write_result_folder(Path(job.out_dir), result)
+    return result
 
 
 def _remove_leftovers(out_root: Path, names: list[str]) -> None:
@@ -289,43 +293,36 @@ def _remove_leftovers(out_root: Path, names: list[str]) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _document_rows(doc: dict, *, input_text: str, output_dir: str, label: str, person: str,
-                   date: str) -> list[dict]:
-    base = {"input": input_text, "output_dir": output_dir, "label": label, "person": person,
-            "date": date, "status": doc.get("status"),
-            "error_code": (doc.get("error") or {}).get("code", ""),
-            "error_message": (doc.get("error") or {}).get("message", "")}
-    tests = doc.get("tests") or []
-    if not tests:
+def _result_rows(result: Result, *, input_text: str, output_dir: str, label: str,
+                 date: str) -> list[dict]:
+    """summary.csv rows of one result: one per hold (one with the error, or with nothing
+    measured, when it has none)."""
+    error = result.error
+    base = {"input": input_text, "output_dir": output_dir, "label": label,
+            "person": result.person, "date": date, "status": result.status.value,
+            "error_code": error.code if error else "",
+            "error_message": error.message if error else ""}
+    if not result.holds:
         return [base]
     rows = []
-    for i, t in enumerate(tests):
-        rows.append({**base, "test_index": i, "stance_side": t["stance_side"],
-                     "lifted_side": t["lifted_side"], "hold_start_s": t["hold_start_s"],
-                     "hold_end_s": t["hold_end_s"], "hold_duration_s": t["hold_duration_s"],
-                     "pelvic_drop_median_deg": t["pelvic_drop_deg"]["median"],
-                     "pelvic_drop_peak_deg": t["pelvic_drop_deg"]["peak"],
-                     "time_to_drop_s": t["time_to_drop_s"],
-                     "trunk_lean_median_deg": t["trunk_lean_deg"]["median"],
-                     "classification": t["classification"], "compensated": t["compensated"],
-                     "weak_side": t["weak_side"]})
+    for i, h in enumerate(result.holds):
+        rows.append({**base, "test_index": i, "stance_side": h.stance_side.value,
+                     "lifted_side": h.lifted_side.value, "hold_start_s": h.hold_start_s,
+                     "hold_end_s": h.hold_end_s, "hold_duration_s": h.hold_duration_s,
+                     "pelvic_drop_median_deg": h.pelvic_drop.median_deg,
+                     "pelvic_drop_peak_deg": h.pelvic_drop.peak_deg,
+                     "time_to_drop_s": h.time_to_drop_s,
+                     "trunk_lean_median_deg": h.trunk_lean_median_deg,
+                     "classification": h.classification.value, "compensated": h.compensated,
+                     "weak_side": h.weak_side.value if h.weak_side else None})
     return rows
 
 
-def _person(doc: dict) -> str:
-    """The optional ``person`` of a result: a name or id string, or a record with one."""
-    person = doc.get("person")
-    if isinstance(person, dict):
-        person = person.get("name") or person.get("id") or ""
-    return "" if person is None else str(person)
-
-
-def _date(doc: dict, result_file: Path) -> str:
+def _date(result: Result, result_file: Path) -> str:
     """When the input was analysed: ``analysed_at`` from result.json, else the time the
     file was written (ISO 8601, local time with offset)."""
-    when = doc.get("analysed_at")
-    if isinstance(when, str) and when:
-        return when
+    if result.analysed_at:
+        return result.analysed_at
     stamp = dt.datetime.fromtimestamp(result_file.stat().st_mtime).astimezone()
     return stamp.isoformat(timespec="seconds")
 
@@ -336,11 +333,10 @@ def summary_rows(outcomes: list[ItemOutcome]) -> list[dict]:
     rows = []
     for o in outcomes:
         result_file = o.out_dir / RESULT_JSON
-        date = (o.document.get("analysed_at") or "") if not result_file.is_file() \
-            else _date(o.document, result_file)
-        rows.extend(_document_rows(o.document, input_text=str(o.document.get("input", o.input)),
-                                   output_dir=o.out_dir.name, label=o.out_dir.name,
-                                   person=_person(o.document), date=date))
+        date = (o.result.analysed_at or "") if not result_file.is_file() \
+            else _date(o.result, result_file)
+        rows.extend(_result_rows(o.result, input_text=o.result.input or str(o.input),
+                                 output_dir=o.out_dir.name, label=o.out_dir.name, date=date))
     return rows
 
 
@@ -360,16 +356,13 @@ def study_rows(out_root: Path) -> list[dict]:
     rows = []
     for result_file in result_files(out_root):
         try:
-            doc = json.loads(result_file.read_text())
-        except (OSError, ValueError):
+            result = read_result(result_file)
+        except ResultReadError:
             continue  # being replaced right now, or not ours
-        if not isinstance(doc, dict):
-            continue
         folder = result_file.parent
-        rows.extend(_document_rows(doc, input_text=str(doc.get("input", "")),
-                                   output_dir=folder.relative_to(out_root).as_posix(),
-                                   label=folder.name, person=_person(doc),
-                                   date=_date(doc, result_file)))
+        rows.extend(_result_rows(result, input_text=result.input,
+                                 output_dir=folder.relative_to(out_root).as_posix(),
+                                 label=folder.name, date=_date(result, result_file)))
     return rows
 
 

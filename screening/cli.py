@@ -1,5 +1,6 @@
-"""Command line: ``pelvic-screen analyze ...``, ``model``, ``markers``, ``agreement`` and the
-records commands (``people``, ``history``, ``forget``, ``import``; screening.records).
+"""Command line: ``pelvic-screen analyze ...`` (also spelled ``analyse``), ``model``,
+``markers``, ``agreement`` and the records commands (``people``, ``history``, ``forget``,
+``import``; screening.records).
 
 Exit codes: 0 every input succeeded, 1 any input failed, 2 usage error or a cluster that
 cannot be used (nothing analysed), 130 interrupted.
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     a = sub.add_parser(
-        "analyze", help="analyse one or more videos (files or folders)",
+        "analyze", aliases=["analyse"], help="analyse one or more videos (files or folders)",
         description="Analyse single-leg-stance videos. For each input, writes "
         "DIR/<name>/result.json, timeseries.csv, landmarks.npz and annotated.mp4, and "
         f"DIR/{SUMMARY_CSV} with one row per detected hold of every result in DIR. Exit code: "
@@ -308,19 +309,22 @@ def _analyze(args, inputs, config, *, runner, recorder: Recorder) -> int:
 
 
 def describe(outcome) -> str:
-    """One line per input: its result per hold, or its error with the hint."""
-    doc = outcome.document
+    """One line per input: its result per hold and the legs not measured, or its error
+    with the hint."""
+    result = outcome.result
     name = outcome.input.name
     if not outcome.ok:
-        err = doc.get("error") or {}
-        hint = f" Hint: {err['hint']}" if err.get("hint") else ""
-        return f"FAILED {name}: {err.get('message', 'unknown error')}{hint}"
+        err = result.error
+        hint = f" Hint: {err.hint}" if err and err.hint else ""
+        return f"FAILED {name}: {err.message if err else 'unknown error'}{hint}"
     parts = []
-    for t in doc.get("tests", []):
-        drop = t["pelvic_drop_deg"]["median"]
+    for hold in result.holds:
+        drop = hold.pelvic_drop.median_deg
         drop_txt = "n/a" if drop is None else f"{drop:+.1f} deg"
-        parts.append(f"{t['stance_side']} stance {t['classification']} ({drop_txt}"
-                     + (", compensated" if t["compensated"] else "") + ")")
+        parts.append(f"{hold.stance_side} stance {hold.classification} ({drop_txt}"
+                     + (", compensated" if hold.compensated else "") + ")")
+    parts += [f"{m.stance_side} stance not measured (no hold found)"
+              for m in result.missed_holds]
     prefix = "done (skipped) " if outcome.skipped else "ok "
     return f"{prefix}{name}: " + "; ".join(parts)
 

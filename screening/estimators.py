@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .config import Config
 from .landmarks import (
     LEFT_ANKLE,
     LEFT_FOOT,
@@ -329,3 +330,11 @@ TYPICAL_ERROR_DEG = {
 def uncertainty_deg(estimator_name: str) -> float:
     """Typical error (held-out MAE, degrees) of ``estimator_name``; NaN when unknown."""
     return TYPICAL_ERROR_DEG.get(estimator_name, float("nan"))
+
+
+def typical_error_deg(recorded_deg: float | None) -> float:
+    """The typical error a result recorded for its drop (``uncertainty_deg``), else, for a
+    result recorded before that field existed, the default estimator's."""
+    if recorded_deg is not None:
+        return float(recorded_deg)
+    return uncertainty_deg(Config().estimator)

@@ -15,7 +15,7 @@ own estimator code in streaming form (:class:`screening.estimators.LegStream`): 
 formula, gains and reference (the first second after the lift is seen), so it can first be
 shown one second into the hold. The
 recording (unmirrored frames with their real timestamps) is analysed afterwards by
-:func:`screening.analyze_video`, exactly like an uploaded file, and only that analysis
+:func:`screening.analyse_video`, exactly like an uploaded file, and only that analysis
 produces a result.
 """
 
@@ -50,6 +50,7 @@ from .landmarks import (
     other_side,
 )
 from .phases import frontal_ratios
+from .results import Thresholds
 
 # ---------------------------------------------------------------------------------------
 # timings
@@ -584,8 +585,7 @@ class LiveSession:
     recording_path: Path
     timings: LiveTimings = field(default_factory=LiveTimings)
     first_side: str = "left"
-    negative_below_deg: float = 2.0
-    positive_from_deg: float = 4.0
+    thresholds: Thresholds = Thresholds.from_config(Config())  # the pelvis line's colours
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -622,8 +622,7 @@ class LiveSession:
             return draw_pose(rgb, frame.xy_px if found else None,
                              lines=status.overlay_lines(),
                              drop_deg=status.drop_deg if status.stage == "hold" else None,
-                             mirror=True, negative_below_deg=self.negative_below_deg,
-                             positive_from_deg=self.positive_from_deg)
+                             mirror=True, thresholds=self.thresholds)
 
     def status(self) -> LiveStatus:
         with self._lock:

@@ -243,15 +243,17 @@ def test_settings_defaults_and_overrides(app_module, tmp_path):
 def test_old_json_history_appends_atomically_and_keeps_an_unreadable_file(app_module,
                                                                         tmp_path):
     from screening import history
+    from screening.results import Result
 
     path = tmp_path / "h" / "history.json"
-    doc = {"input": "/x/run.mp4", "tests": [{
+    doc = {"status": "ok", "input": "/x/run.mp4", "tests": [{
         "stance_side": "right", "classification": "positive",
         "pelvic_drop_deg": {"median": 5.0, "p25": 4.0, "p75": 6.0, "peak": 7.0},
         "trunk_lean_deg": {"median": 1.0}, "compensated": False, "time_to_drop_s": 3.0,
-        "hold_duration_s": 30.0}]}
-    history.append_history(path, history.history_entry(doc, source="upload"))
-    history.append_history(path, history.history_entry(doc, source="webcam"))
+        "hold_start_s": 2.0, "hold_end_s": 32.0, "hold_duration_s": 30.0}]}
+    result = Result.from_document(doc)
+    history.append_history(path, history.history_entry(result, source="upload"))
+    history.append_history(path, history.history_entry(result, source="webcam"))
     entries, problem = history.load_history(path)
     assert problem is None and [e["source"] for e in entries] == ["upload", "webcam"]
     assert entries[0]["tests"][0]["drop_median_deg"] == 5.0 and entries[0]["video"] == "run.mp4"

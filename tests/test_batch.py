@@ -8,7 +8,8 @@ import threading
 
 from screening.batch import SUMMARY_COLUMNS, collect_inputs, run_batch, write_summary
 from screening.config import Config
-from screening.report import RESULT_JSON, _replace_dir, write_result_document
+from screening.outputs import _replace_dir, write_result_folder
+from screening.results import RESULT_JSON, Result, Status
 
 
 def _touch(path, data=b"x"):
@@ -62,9 +63,10 @@ def test_summary_keeps_the_input_as_given_and_reads_person_and_date(tmp_path, mo
     assert doc["input"] == "in/clip.mp4"
     assert doc["analysed_at"]
     # a result written by another tool, with a person and no analysis time
-    write_result_document(out / "nested" / "visit2", {
+    (out / "nested" / "visit2").mkdir(parents=True)
+    (out / "nested" / "visit2" / RESULT_JSON).write_text(json.dumps({
         "input": "/data/visit2.mp4", "status": "ok", "person": {"id": "P-007"},
-        "tests": []})
+        "tests": []}))
     os.utime(out / "nested" / "visit2" / RESULT_JSON, (1.7e9, 1.7e9))
     write_summary(out)
     rows = {r["label"]: r for r in _read_summary(out)}
@@ -79,7 +81,7 @@ def test_summary_keeps_the_input_as_given_and_reads_person_and_date(tmp_path, mo
 
 def test_a_folder_replaced_by_two_writers_at_once_is_one_of_them_whole(tmp_path):
     final = tmp_path / "clip"
-    write_result_document(final, {"writer": "old"})
+    write_result_folder(final, Result(input="old.mp4", status=Status.ERROR))
     stages = []
     for writer in range(8):
         stage = tmp_path / f".clip.partial-{writer}"

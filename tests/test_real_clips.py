@@ -2,7 +2,7 @@
 
 import pytest
 
-from screening import analyze_video
+from screening import analyse_video
 
 pytestmark = [pytest.mark.model, pytest.mark.shared]
 
@@ -17,17 +17,17 @@ CLIPS = ["pose2sim_balancing/cam01.mp4", "pose2sim_balancing/cam02.mp4",
 
 @pytest.mark.parametrize("clip", CLIPS)
 def test_real_clip_gives_a_result_or_a_clear_error(shared_real, model_info, clip):
-    result = analyze_video(shared_real / clip, model=model_info)
-    doc = result.to_dict()
+    result = analyse_video(shared_real / clip, model=model_info)
+    doc = result.to_result().to_document()
     print(clip, doc["status"], doc["error"] and doc["error"]["code"],
           [(t["stance_side"], t["classification"], t["pelvic_drop_deg"]["median"])
-           for t in doc["tests"]])
+           for t in doc["holds"]])
     if doc["status"] == "error":
         assert doc["error"]["code"] in KNOWN_CODES, doc["error"]
         assert doc["error"]["hint"]
     else:
-        assert doc["tests"]
-        for test in doc["tests"]:
+        assert doc["holds"]
+        for test in doc["holds"]:
             assert test["classification"] in ("negative", "borderline", "positive",
                                               "inconclusive")
             drop = test["pelvic_drop_deg"]["median"]

@@ -14,6 +14,7 @@ import io
 import json
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,20 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload, sessionmaker
 
+from ..config import Config
+from ..jsondoc import plain
+from ..results import (
+    Classification,
+    DropStats,
+    HoldResult,
+    Result,
+    ResultReadError,
+    Side,
+    Status,
+    Thresholds,
+    read_result,
+)
+from ..results import SideResult as ResultSide
 from . import migrate
 from .compare import asymmetry
 from .db import (
@@ -211,36 +226,36 @@ class Records:
         return self._run("delete a person", work)
 
     # -- sessions ------------------------------------------------------------------------
-    def record(self, doc: dict, *, person: str, source: str,
+    def record(self, result: Result, *, person: str, source: str,
                organisation: str = DEFAULT_ORGANISATION, operator: str | None = None,
                notes: str | None = None, output_dir: str | Path | None = None,
                input_name: str | None = None, recorded_at: dt.datetime | None = None,
                force: bool = False, annotated_video: str | None = None,
-               record_key: str | None = None) -> tuple[int, bool]:
-        """Record one ``ok`` result document for ``person``; returns (session id, created).
+               record_key: str | None = None,
+               side_spreads: Mapping[str, DropStats] | None = None) -> tuple[int, bool]:
+        """Record one ``ok`` result for ``person``; returns (session id, created).
 
-        The same recording (same input sha256) for the same person updates its session,
-        unless ``force``: then it is recorded as a further session (a repeat)."""
-        if doc.get("status") != "ok":
+        The same recording (same input sha256; without one, the same stored result) for the
+        same person updates its session, unless ``force``: then it is recorded as a further
+        session (a repeat)."""
+        if not result.ok:
             raise ValueError("only successful analyses are recorded")
         label = clean_label(person)
-        sha = doc.get("input_sha256")
-        if not sha and doc.get("input") and Path(str(doc["input"])).is_file():
-            sha = sha256_of_file(doc["input"])
-        key = record_key or sha or "result:" + hashlib.sha256(json.dumps(
-            [Path(str(doc.get("input", ""))).name, doc.get("sides"), doc.get("tests")],
-            sort_keys=True, default=str).encode()).hexdigest()
-        name = input_name or Path(str(doc.get("input") or "video")).name
+        sha = result.input_sha256
+        if not sha and result.input and Path(result.input).is_file():
+            sha = sha256_of_file(result.input)
+        key = record_key or sha or "result:" + result.fingerprint
+        name = input_name or result.name
         when = recorded_at or utcnow()
         fields = {
             "source": source, "input_name": name[:500], "input_sha256": sha,
-            "model_sha256": (doc.get("model") or {}).get("sha256"),
-            "estimator": doc.get("estimator"), "config": doc.get("config"),
-            "software_version": (doc.get("versions") or {}).get("pelvic-screen"),
+            "model_sha256": (result.model or {}).get("sha256"),
+            "estimator": result.estimator, "config": plain(result.config) or None,
+            "software_version": result.versions.get("pelvic-screen"),
             "output_dir": None if output_dir is None else str(output_dir),
             "annotated_video": annotated_video,
         }
-        sides = side_rows(doc)
+        sides = side_rows(result, side_spreads)
 
         def work(s):
             who = self._person(s, label, organisation, create=True)
@@ -321,15 +336,15 @@ class Records:
         summary = ImportSummary()
         for path in files:
             try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                summary.skipped.append(f"{path}: cannot be read ({exc})")
+                result = read_result(path)
+            except ResultReadError as exc:
+                summary.skipped.append(f"{path}: cannot be read ({exc.message})")
                 continue
-            if not isinstance(doc, dict) or doc.get("status") != "ok":
+            if not result.ok:
                 summary.skipped.append(f"{path}: not a successful analysis")
                 continue
             when = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-            _, created = self.record(doc, person=person, source=source,
+            _, created = self.record(result, person=person, source=source,
                                      organisation=organisation, operator=operator,
                                      output_dir=path.parent, recorded_at=when, force=force)
             if created:
@@ -371,11 +386,12 @@ class Records:
                 continue
             if not tests:
                 continue
-            result = history_entry_as_result(entry)
+            result, spreads = history_entry_as_result(entry)
             self.record(result, person=(entry.get("label") or "").strip() or default_person,
                         source=entry.get("source") or "history", organisation=organisation,
                         recorded_at=when, input_name=entry.get("video") or "video",
-                        record_key=f"history.json:{entry.get('id') or n}")
+                        record_key=f"history.json:{entry.get('id') or n}",
+                        side_spreads=spreads)
             n += 1
 
         def mark(s):
@@ -394,37 +410,58 @@ def _iso(value: dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat(timespec="seconds")
 
 
-def side_rows(doc: dict) -> list[dict]:
-    """Column values of every ``sides`` entry of a result document (older documents
-    without ``sides``: one side per hold)."""
-    entries = doc.get("sides")
-    if not entries:
-        entries = [{**t, "n_holds": 1, "tests": [i]} for i, t in enumerate(doc.get("tests") or [])]
+def side_rows(result: Result, spreads: Mapping[str, DropStats] | None = None) -> list[dict]:
+    """Column values of every side of a result (results written before sides existed:
+    one side per hold, with its spread). ``spreads``: the p25/p75/peak of a side's drop by
+    stance side, when known (result.json's sides give the median only)."""
+    if result.sides:
+        sides = [(side, (spreads or {}).get(side.stance_side)) for side in result.sides]
+    else:
+        sides = [(_hold_as_side(i, h), h.pelvic_drop) for i, h in enumerate(result.holds)]
     rows = []
-    for pos, side in enumerate(entries):
-        drop = side.get("pelvic_drop_deg") or {}
+    for pos, (side, spread) in enumerate(sides):
         rows.append({
-            "position": pos, "stance_side": side["stance_side"],
-            "lifted_side": side.get("lifted_side"),
-            "classification": side.get("classification") or "inconclusive",
-            "drop_median_deg": drop.get("median"), "drop_p25_deg": drop.get("p25"),
-            "drop_p75_deg": drop.get("p75"), "drop_peak_deg": drop.get("peak"),
-            "trunk_lean_median_deg": (side.get("trunk_lean_deg") or {}).get("median"),
-            "weak_side": side.get("weak_side"), "compensated": bool(side.get("compensated")),
-            "n_holds": int(side.get("n_holds") or 1), "n_measured": side.get("n_measured"),
-            "entry": side,
+            "position": pos, "stance_side": side.stance_side.value,
+            "lifted_side": side.lifted_side.value,
+            "classification": side.classification.value,
+            "drop_median_deg": side.drop_median_deg,
+            "drop_p25_deg": spread.p25_deg if spread else None,
+            "drop_p75_deg": spread.p75_deg if spread else None,
+            "drop_peak_deg": spread.peak_deg if spread else None,
+            "trunk_lean_median_deg": side.trunk_lean_median_deg,
+            "weak_side": side.weak_side.value if side.weak_side else None,
+            "compensated": side.compensated,
+            "n_holds": side.n_holds, "n_measured": side.n_measured,
+            "entry": side.to_document(),
         })
     return rows
 
 
+def _hold_as_side(index: int, hold: HoldResult) -> ResultSide:
+    """A hold standing for its leg (results written before sides existed)."""
+    return ResultSide(
+        stance_side=hold.stance_side, lifted_side=hold.lifted_side,
+        classification=hold.classification, hold_indices=(index,), n_holds=1,
+        evidence=hold.evidence, uncertainty_deg=hold.uncertainty_deg,
+        drop_median_deg=hold.pelvic_drop.median_deg,
+        trunk_lean_median_deg=hold.trunk_lean_median_deg, compensated=hold.compensated,
+        weak_side=hold.weak_side, clinical_label=hold.clinical_label, summary=hold.summary,
+        reasons=hold.reasons)
+
+
 def side_dict(row: SideResult) -> dict:
-    """The side as in result.json's ``sides``: the stored entry, numbers from the columns."""
+    """The side as in result.json's ``sides`` (read like result.json, so sides recorded
+    with an earlier schema come out in today's), numbers from the columns."""
+    try:
+        entry = ResultSide.from_document(row.entry or {}, "the recorded side").to_document()
+    except ValueError:   # not readable as a side: kept as it was stored
+        entry = dict(row.entry or {})
     drop = {"median": row.drop_median_deg}
     for key, value in (("p25", row.drop_p25_deg), ("p75", row.drop_p75_deg),
                        ("peak", row.drop_peak_deg)):
         if value is not None:
             drop[key] = value
-    return {**(row.entry or {}), "stance_side": row.stance_side,
+    return {**entry, "stance_side": row.stance_side,
             "lifted_side": row.lifted_side, "classification": row.classification,
             "pelvic_drop_deg": drop, "trunk_lean_deg": {"median": row.trunk_lean_median_deg},
             "weak_side": row.weak_side, "compensated": row.compensated,
@@ -433,6 +470,7 @@ def side_dict(row: SideResult) -> dict:
 
 def session_dict(row: ScreeningSession, person: str) -> dict:
     cfg = row.config or {}
+    thresholds = Thresholds.from_settings(cfg)
     out = {
         "id": row.id, "person": person, "recorded_at": _iso(_aware(row.recorded_at)),
         "source": row.source, "input": row.input_name, "input_sha256": row.input_sha256,
@@ -440,8 +478,8 @@ def session_dict(row: ScreeningSession, person: str) -> dict:
         "software_version": row.software_version, "operator": row.operator,
         "notes": row.notes, "output_dir": row.output_dir,
         "annotated_video": row.annotated_video,
-        "thresholds": {"negative_below_deg": float(cfg.get("negative_below_deg", 2.0)),
-                       "positive_from_deg": float(cfg.get("positive_from_deg", 4.0))},
+        "thresholds": {"negative_below_deg": thresholds.negative_below_deg,
+                       "positive_from_deg": thresholds.positive_from_deg},
         "config": cfg,
         "sides": [side_dict(side) for side in row.sides],
     }
@@ -449,10 +487,13 @@ def session_dict(row: ScreeningSession, person: str) -> dict:
     return out
 
 
-def history_entry_as_result(entry: dict) -> dict:
-    """An entry of the earlier JSON history (one per hold) as a result document with one
-    side per stance leg. A leg with several holds gets the medians of their numbers and is
-    classed from them with the default thresholds (2 and 4 deg)."""
+def history_entry_as_result(entry: dict) -> tuple[Result, dict[str, DropStats]]:
+    """An entry of the earlier JSON history (one per hold) as a result with one side per
+    stance leg, and the spread of each side's drop. A leg with several holds gets the
+    medians of their numbers and is classed from them with the default thresholds (the
+    history kept no settings)."""
+    thresholds = Thresholds.from_config(Config())
+    spreads: dict[str, DropStats] = {}
     by_side: dict[str, list[dict]] = {}
     for t in entry.get("tests") or []:
         by_side.setdefault(t["stance_side"], []).append(t)
@@ -469,26 +510,25 @@ def history_entry_as_result(entry: dict) -> dict:
             return round(vals[mid] if len(vals) % 2 else (vals[mid - 1] + vals[mid]) / 2, 2)
 
         if len(tests) == 1:
-            cls = tests[0].get("classification") or "inconclusive"
+            cls = Classification(tests[0].get("classification") or "inconclusive")
         elif not measured:
-            cls = "inconclusive"
+            cls = Classification.INCONCLUSIVE
         else:
-            d = med("drop_median_deg")
-            cls = "positive" if d >= 4.0 else "borderline" if d >= 2.0 else "negative"
+            cls = thresholds.band(med("drop_median_deg"))
         compensated = any(t.get("compensated") for t in measured)
-        sides.append({
-            "stance_side": stance, "lifted_side": "left" if stance == "right" else "right",
-            "n_holds": len(tests), "n_measured": len(measured),
-            "pelvic_drop_deg": {"median": med("drop_median_deg"), "p25": med("drop_p25_deg"),
-                                "p75": med("drop_p75_deg")},
-            "trunk_lean_deg": {"median": med("trunk_lean_median_deg")},
-            "classification": cls, "compensated": compensated,
-            "weak_side": stance if cls in ("positive", "borderline") or compensated else None,
-            "history_tests": tests,
-        })
-    return {"status": "ok", "input": entry.get("video") or "video", "sides": sides,
-            "tests": entry.get("tests"), "config": {"negative_below_deg": 2.0,
-                                                    "positive_from_deg": 4.0}}
+        weak = cls in (Classification.POSITIVE, Classification.BORDERLINE) or compensated
+        sides.append(ResultSide(
+            stance_side=Side(stance), lifted_side=Side(stance).other, classification=cls,
+            n_holds=len(tests), n_measured=len(measured),
+            drop_median_deg=med("drop_median_deg"),
+            trunk_lean_median_deg=med("trunk_lean_median_deg"),
+            compensated=compensated, weak_side=Side(stance) if weak else None))
+        spreads[stance] = DropStats(med("drop_median_deg"), None, med("drop_p25_deg"),
+                                    med("drop_p75_deg"))
+    result = Result(input=entry.get("video") or "video", status=Status.OK, sides=tuple(sides),
+                    config={"negative_below_deg": thresholds.negative_below_deg,
+                            "positive_from_deg": thresholds.positive_from_deg})
+    return result, spreads
 
 
 CSV_COLUMNS = ("person", "recorded_at", "source", "input", "stance_side", "classification",

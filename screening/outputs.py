@@ -1,13 +1,15 @@
 """Writing one input's outputs atomically: result.json, timeseries.csv, landmarks.npz and
 annotated.mp4 go to a hidden staging folder that replaces the final folder in one rename,
-so a crash or Ctrl-C never leaves a half-written result."""
+so a crash or Ctrl-C never leaves a half-written result.
+
+This is the one writer of result.json (:func:`write_result_json`); screening.results has
+its one reader."""
 
 from __future__ import annotations
 
 import csv
 import errno
 import json
-import math
 import os
 import shutil
 import uuid
@@ -15,34 +17,29 @@ from pathlib import Path
 
 import numpy as np
 
-RESULT_JSON = "result.json"
-TIMESERIES_CSV = "timeseries.csv"
-LANDMARKS_NPZ = "landmarks.npz"
-ANNOTATED_MP4 = "annotated.mp4"
+from .jsondoc import plain
+from .results import (
+    ANNOTATED_MP4,
+    LANDMARKS_NPZ,
+    RESULT_JSON,
+    TIMESERIES_CSV,
+    Result,
+)
+from .timeseries import TimeSeries
 
 
-def _clean_json(value):
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean_json(v) for v in value]
-    if isinstance(value, np.generic):
-        return _clean_json(value.item())
-    return value
+def write_result_json(path: Path, result: Result) -> None:
+    """``result`` as result.json (schema screening.results.SCHEMA_VERSION)."""
+    path.write_text(json.dumps(plain(result.to_document()), indent=2, allow_nan=False)
+                    + "\n")
 
 
-def write_json(path: Path, document: dict) -> None:
-    path.write_text(json.dumps(_clean_json(document), indent=2, allow_nan=False) + "\n")
-
-
-def write_timeseries_csv(path: Path, timeseries: dict[str, np.ndarray]) -> None:
-    columns = list(timeseries)
+def write_timeseries_csv(path: Path, timeseries: TimeSeries) -> None:
+    columns = timeseries.columns()
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(columns)
-        for row in zip(*(timeseries[c] for c in columns), strict=True):
+        writer.writerow(list(columns))
+        for row in zip(*columns.values(), strict=True):
             writer.writerow([_csv_cell(v) for v in row])
 
 
@@ -79,22 +76,22 @@ def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None) 
                                       extra=markers.npz_arrays() if markers is not None else None)
             files["landmarks"] = LANDMARKS_NPZ
         result.outputs = {k: str(out_dir / v) for k, v in files.items()}
-        write_json(stage / RESULT_JSON, result.to_dict())
+        write_result_json(stage / RESULT_JSON, result.to_result())
         _replace_dir(stage, out_dir)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
 
 
-def write_result_document(out_dir: Path, document: dict) -> None:
-    """Replace ``out_dir`` with a folder holding only ``document`` as result.json (e.g. the
+def write_result_folder(out_dir: Path, result: Result) -> None:
+    """Replace ``out_dir`` with a folder holding only ``result`` as result.json (e.g. the
     record of a crashed worker), atomically like :func:`write_outputs`."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
     stage.mkdir()
     try:
-        write_json(stage / RESULT_JSON, document)
+        write_result_json(stage / RESULT_JSON, result)
         _replace_dir(stage, out_dir)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
