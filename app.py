@@ -423,8 +423,7 @@ def show_bundle(bundle: ResultBundle, *, key: str, show_learn: bool = True) -> N
             for problem in hold.problems:
                 st.markdown(f"- {problem.message} *How to fix it:* {problem.hint}")
     for missed in result.missed_holds:
-        st.markdown(f"#### Standing on the {missed.stance_side.upper()} leg: :gray[not "
-                    "measured]")
+        st.markdown(f"#### Standing on the {missed.stance_side.upper()} leg: not measured")
         st.warning(missed_hold_text(missed))
     st.caption(f"{NOISE_NOTE} {estimator_note(result.estimator)}")
     for warning in result.warnings:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import json
 import os
 import platform
 import shutil
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .config import Config
 from .errors import ModelError, ScreeningError
+from .jsondoc import plain
 from .outputs import write_result_folder
 from .pose.model import ModelInfo, resolve_model
 from .results import RESULT_JSON, Failure, Result, ResultReadError, Status, read_result
@@ -88,7 +88,7 @@ def _already_done(result_path: Path, input_path: Path, config: Config) -> Result
     except ResultReadError:
         return None
     done = (result.ok and result.input == str(input_path)
-            and result.config == json.loads(json.dumps(config.to_dict())))
+            and result.config == plain(config.to_dict()))
     return result if done else None
 
 
@@ -280,7 +280,7 @@ def _crash_result(job: Job, problem: BaseException) -> Result:
     result = Result(input=job.input, status=Status.ERROR,
                     analysed_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                     error=Failure.of(error), estimator=job.config.estimator,
-                    config=json.loads(json.dumps(job.config.to_dict())))
+                    config=plain(job.config.to_dict()))
     write_result_folder(Path(job.out_dir), result)
     return result
 

@@ -596,7 +596,7 @@ def _result_from_document(doc, where: str) -> Result:
         outputs=f.mapping("outputs"),
         extra={k: v for k, v in doc.items() if k not in known and k != "tests"},
         schema_version=version,
-        fingerprint=_fingerprint(Path(str(doc.get("input") or "")).name, doc.get("sides"),
+        fingerprint=_fingerprint(Path(str(doc.get("input", ""))).name, doc.get("sides"),
                                  doc.get(holds_key)),
     )
 

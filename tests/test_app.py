@@ -299,6 +299,9 @@ def test_a_built_in_sample_can_be_analysed_without_any_video(data_dir, model):
     body = texts(at)
     assert "Standing on the RIGHT leg" in body
     assert "positive" in body.lower()
+    # the clip has no hold on the left leg: the page says so, and what to do
+    assert "Standing on the LEFT leg: not measured" in body
+    assert "No hold on the LEFT leg was found" in body
     assert "Clamshell" in body or "clamshell" in body
     assert _people(data_dir) == []                # samples are not the user's progress
 

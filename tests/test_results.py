@@ -115,6 +115,18 @@ def test_a_result_folder_of_schema_1_is_read(tmp_path):
     assert again["quality"] == doc["quality"] and again["config"] == doc["config"]
 
 
+def test_a_result_of_schema_1_keeps_the_fingerprint_its_records_were_made_with():
+    """Results without input_sha256 are recorded under a hash of what they stored; an
+    old folder imported again must find its session, not add a second one."""
+    import hashlib
+
+    doc = json.loads((OLD_FOLDER / "result.json").read_text())
+    before = hashlib.sha256(json.dumps(
+        [Path(doc["input"]).name, doc["sides"], doc["tests"]], sort_keys=True,
+        default=str).encode()).hexdigest()
+    assert Result.from_document(doc).fingerprint == before
+
+
 def test_documents_written_by_hand_or_other_tools_are_read_as_schema_1():
     result = Result.from_document({"input": "/data/visit2.mp4", "status": "ok",
                                    "person": {"id": "P-007"}, "tests": []})
