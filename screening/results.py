@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
@@ -407,11 +407,11 @@ def missed_hold(stance_side: Side) -> MissedHold:
         f"{lifted} foot and hold it (up to 30 s), put it down, then the other foot.")
 
 
-def missed_holds(holds: Sequence[HoldResult | Side | str],
-                 asked: Sequence[Side | str] = tuple(Side)) -> tuple[MissedHold, ...]:
-    """The legs of ``asked`` (stance sides) that no hold of ``holds`` stood on."""
-    found = {h.stance_side if isinstance(h, HoldResult) else Side(h) for h in holds}
-    return tuple(missed_hold(Side(s)) for s in asked if Side(s) not in found)
+def missed_holds(stance_sides_held: Iterable[Side | str],
+                 asked: Iterable[Side | str] = tuple(Side)) -> tuple[MissedHold, ...]:
+    """The legs of ``asked`` (stance sides) that no hold stood on."""
+    held = {Side(s) for s in stance_sides_held}
+    return tuple(missed_hold(Side(s)) for s in asked if Side(s) not in held)
 
 
 _VERDICT_KEYS = ("classification", "compensated", "weak_side", "clinical_label", "summary",
@@ -570,7 +570,7 @@ def _result_from_document(doc, where: str) -> Result:
                        for k, m in enumerate(f.items("missed_holds")))
     elif status is Status.OK and (holds or sides):
         # 1.0 did not say it: both legs have always been asked for
-        missed = missed_holds(list(holds) + [s.stance_side for s in sides])
+        missed = missed_holds([h.stance_side for h in holds] + [s.stance_side for s in sides])
     else:
         missed = ()
     error = doc.get("error")
