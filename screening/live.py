@@ -30,13 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from .config import Config
-from .estimators import (
-    LEG_FIT,
-    LegCoefficients,
-    LegStream,
-    TwoLegBaseline,
-    hip_obliquity_deg,
-)
+from .estimators import LEG_FIT, LegCoefficients, LegStream, TwoLegBaseline
+from .geometry import ankle_raise_legs, frontal_ratios, hip_obliquity_deg, hip_width_px
 from .landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -49,7 +44,6 @@ from .landmarks import (
     RIGHT_SHOULDER,
     other_side,
 )
-from .phases import frontal_ratios
 
 # ---------------------------------------------------------------------------------------
 # timings
@@ -159,16 +153,6 @@ def check_framing(xy_px: np.ndarray | None, visibility: np.ndarray | None, width
     return FramingCheck(not problems, tuple(problems), height_fraction, ratio)
 
 
-def ankle_raise(xy: np.ndarray) -> float:
-    """Left ankle height above the right one, in leg lengths (hip to ankle); NaN if unknown."""
-    legs = [np.linalg.norm(xy[h] - xy[a]) for h, a in ((LEFT_HIP, LEFT_ANKLE),
-                                                        (RIGHT_HIP, RIGHT_ANKLE))]
-    leg = float(np.nanmean(legs)) if np.any(np.isfinite(legs)) else float("nan")
-    if not (np.isfinite(leg) and leg > 0):
-        return float("nan")
-    return float((xy[RIGHT_ANKLE, 1] - xy[LEFT_ANKLE, 1]) / leg)
-
-
 @dataclass(frozen=True)
 class Observation:
     """What the protocol needs from one frame."""
@@ -187,8 +171,8 @@ def observe(xy_px: np.ndarray | None, visibility: np.ndarray | None, width: int,
     if xy_px is None or not np.any(np.isfinite(xy_px)):
         return Observation(False, framing)
     xy = np.asarray(xy_px, dtype=float)
-    return Observation(True, framing, float(hip_obliquity_deg(xy)), ankle_raise(xy),
-                       float(abs(xy[LEFT_HIP, 0] - xy[RIGHT_HIP, 0])), xy)
+    return Observation(True, framing, float(hip_obliquity_deg(xy)), ankle_raise_legs(xy),
+                       float(hip_width_px(xy)), xy)
 
 
 # ---------------------------------------------------------------------------------------

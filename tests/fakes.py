@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from screening.geometry import hip_width_px, mid_hip_px
 from screening.landmarks import (
     LEFT_ANKLE,
     LEFT_EAR,
@@ -98,7 +99,7 @@ def single_leg_series(*, lifted_side: str = "left", drop_deg: float = 6.0, fps: 
         xy = base.copy()
         k = up[i]
         # pelvis rotates about the stance hip: the lifted-side hip goes down
-        hip_w = abs(xy[LEFT_HIP, 0] - xy[RIGHT_HIP, 0])
+        hip_w = hip_width_px(xy)
         dy = np.tan(np.radians(drop_deg * k)) * hip_w
         for j in (lifted_hip, lifted_knee, lifted_ankle):
             xy[j, 1] += dy
@@ -109,7 +110,7 @@ def single_leg_series(*, lifted_side: str = "left", drop_deg: float = 6.0, fps: 
             xy[j, 1] += dy - 190 * k
         # trunk lean toward the stance side: rotate the upper body about the mid-hip
         if lean_deg:
-            mid_hip = xy[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
+            mid_hip = mid_hip_px(xy)
             a = np.radians(lean_deg * k) * stance_dir
             for j in list(range(0, 23)):
                 v = xy[j] - mid_hip
