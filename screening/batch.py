@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .config import Config
 from .errors import ModelError, ScreeningError
+from .files import atomic_open
 from .pose.model import ModelInfo, resolve_model
 from .report import RESULT_JSON, write_result_document
 from .video import VIDEO_EXTENSIONS
@@ -376,14 +376,9 @@ def study_rows(out_root: Path) -> list[dict]:
 def write_summary(out_root: Path) -> Path:
     """Rebuild ``out_root/summary.csv`` from every result under ``out_root``, atomically."""
     path = Path(out_root) / SUMMARY_CSV
-    tmp = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
-    try:
-        with tmp.open("w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS, restval="")
-            writer.writeheader()
-            for row in study_rows(Path(out_root)):
-                writer.writerow({k: "" if v is None else v for k, v in row.items()})
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS, restval="")
+        writer.writeheader()
+        for row in study_rows(Path(out_root)):
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return path

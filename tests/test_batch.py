@@ -8,7 +8,8 @@ import threading
 
 from screening.batch import SUMMARY_COLUMNS, collect_inputs, run_batch, write_summary
 from screening.config import Config
-from screening.report import RESULT_JSON, _replace_dir, write_result_document
+from screening.files import publish_folder
+from screening.report import RESULT_JSON, write_result_document
 
 
 def _touch(path, data=b"x"):
@@ -87,7 +88,7 @@ def test_a_folder_replaced_by_two_writers_at_once_is_one_of_them_whole(tmp_path)
         for i in range(20):
             (stage / f"part{i}.txt").write_text(str(writer))
         stages.append(stage)
-    threads = [threading.Thread(target=_replace_dir, args=(s, final)) for s in stages]
+    threads = [threading.Thread(target=publish_folder, args=(s, final)) for s in stages]
     for t in threads:
         t.start()
     for t in threads:

@@ -26,6 +26,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import ModelError
+from ..files import atomic_open
 from . import ModelInfo
 
 SOURCE_WHEEL = "mediapipe==0.10.21"
@@ -177,6 +178,6 @@ def install_default_model(from_wheel: str | os.PathLike | None = None) -> ModelI
                 "Report this with `pip list`; the metadata writer of this mediapipe version "
                 "produced different bytes.")
         bundle.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(staged, bundle.with_suffix(".partial"))
-        os.replace(bundle.with_suffix(".partial"), bundle)
+        with open(staged, "rb") as src, atomic_open(bundle, "wb") as dst:
+            shutil.copyfileobj(src, dst)
     return ModelInfo(str(bundle), BUNDLE_SHA256, BUNDLE_SOURCE, "full", BUNDLE_VERSION)
