@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -37,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from screening import Config, analyze_video  # noqa: E402
+from screening.encode import H264Writer  # noqa: E402
 from screening.pipeline import estimate_pose, versions  # noqa: E402
 from screening.pose.mediapipe_backend import MediaPipePose  # noqa: E402
 from screening.pose.model import resolve_model  # noqa: E402
@@ -48,20 +48,9 @@ def make_1080p30(src: Path, dst: Path, seconds: float) -> Path:
     with av.open(str(src)) as c:
         frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
         rate = float(c.streams.video[0].average_rate or 30)
-    out = av.open(str(dst), "w")
-    stream = out.add_stream("libx264", rate=30)
-    stream.width, stream.height, stream.pix_fmt = 1080, 1920, "yuv420p"
-    stream.options = {"crf": "20", "preset": "veryfast"}
-    n = int(seconds * 30)
-    for i in range(n):
-        rgb = frames[min(int(i / 30 * rate), len(frames) - 1)]
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(width=1080, height=1920)
-        frame.pts, frame.time_base = i, Fraction(1, 30)
-        for p in stream.encode(frame):
-            out.mux(p)
-    for p in stream.encode():
-        out.mux(p)
-    out.close()
+    with H264Writer(dst, fps=30, crf=20, preset="veryfast", size_px=(1080, 1920)) as writer:
+        for i in range(int(seconds * 30)):
+            writer.write(frames[min(int(i / 30 * rate), len(frames) - 1)], i / 30)
     return dst
 
 

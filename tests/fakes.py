@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 
+from screening.encode import H264Writer
 from screening.geometry import hip_width_px, mid_hip_px
 from screening.landmarks import (
     LEFT_ANKLE,
@@ -146,24 +145,12 @@ class ReplayBackend:
         self.closed = True
 
 
-def write_video(path: Path, frames_rgb, fps: int = 30, codec: str = "libx264") -> Path:
-    """Encode RGB frames (H, W, 3 uint8) as an H.264 mp4."""
-    out = av.open(str(path), "w")
-    stream = None
-    for i, rgb in enumerate(frames_rgb):
-        if stream is None:
-            stream = out.add_stream(codec, rate=fps)
-            stream.width, stream.height = rgb.shape[1], rgb.shape[0]
-            stream.pix_fmt = "yuv420p"
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        frame.pts = i
-        frame.time_base = Fraction(1, fps)
-        for packet in stream.encode(frame):
-            out.mux(packet)
-    if stream is not None:
-        for packet in stream.encode():
-            out.mux(packet)
-    out.close()
+def write_video(path: Path, frames_rgb, fps: int = 30) -> Path:
+    """Encode RGB frames (H, W, 3 uint8) at a constant ``fps`` as an H.264 mp4 laid out
+    as cameras write it (the index at the end)."""
+    with H264Writer(path, fps=fps, faststart=False) as writer:
+        for i, rgb in enumerate(frames_rgb):
+            writer.write(rgb, i / fps)
     return path
 
 
