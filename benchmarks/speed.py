@@ -40,6 +40,7 @@ from screening.encode import H264Writer  # noqa: E402
 from screening.pipeline import estimate_pose, versions  # noqa: E402
 from screening.pose.mediapipe_backend import MediaPipePose  # noqa: E402
 from screening.pose.model import resolve_model  # noqa: E402
+from screening.progress import printer, sub_range  # noqa: E402
 from screening.video import probe  # noqa: E402
 
 
@@ -73,30 +74,39 @@ def main() -> None:
     args = parser.parse_args()
     model = resolve_model()
     config = Config()
+    progress = printer(prefix="speed: ")  # on stderr; the JSON goes to stdout
     with tempfile.TemporaryDirectory() as tmp:
+        if args.clip is None:
+            progress(0.0, "making the 1080p30 clip")
         clip = args.clip or make_1080p30(default_source(), Path(tmp) / "clip_1080p30.mp4",
                                          args.seconds)
         info = probe(clip)
         bare, full, every, cli = [], [], [], []
-        for _ in range(args.repeat):
+        for k in range(args.repeat):
+            run = sub_range(progress, k / args.repeat, (k + 1) / args.repeat)
+            run(0.0, f"run {k + 1} of {args.repeat}: decode and pose")
             t0 = time.perf_counter()
             with MediaPipePose(model) as backend:
                 series = estimate_pose(clip, backend, max_long_side_px=config.max_long_side_px,
                                        min_interval_s=config.pose_interval_s)
             bare.append(time.perf_counter() - t0)
+            run(0.25, f"run {k + 1} of {args.repeat}: analyze_video")
             t0 = time.perf_counter()
             result = analyze_video(clip, config=config, model=model,
                                    out_dir=Path(tmp) / "out")
             full.append(time.perf_counter() - t0)
+            run(0.5, f"run {k + 1} of {args.repeat}: analyze_video, pose on every frame")
             t0 = time.perf_counter()
             analyze_video(clip, config=config.with_changes(max_pose_fps=0), model=model,
                           out_dir=Path(tmp) / "every")
             every.append(time.perf_counter() - t0)
+            run(0.75, f"run {k + 1} of {args.repeat}: pelvic-screen analyze")
             t0 = time.perf_counter()
             done = subprocess.run([sys.executable, "-m", "screening", "analyze", str(clip),
                                    "--out", str(Path(tmp) / "cli"), "--force", "--quiet"],
                                   cwd=ROOT, capture_output=True, text=True)
             cli.append(time.perf_counter() - t0)
+        progress(1.0, "done")
         if done.returncode not in (0, 1):   # 1: the clip could be analysed but not measured
             raise SystemExit(f"pelvic-screen analyze failed: {done.stderr}")
         n = len(series)
