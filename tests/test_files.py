@@ -65,3 +65,21 @@ def test_publishing_over_a_missing_folder(tmp_path):
     (stage / "f").write_text("x")
     publish_folder(stage, tmp_path / "x")
     assert (tmp_path / "x" / "f").read_text() == "x" and not stage.exists()
+
+
+def test_the_built_model_lands_whole_in_the_cache(tmp_path, monkeypatch):
+    from screening.pose import model
+
+    def fake_build(wheel, out):
+        out.write_bytes(b"bundle")
+        return model.BUNDLE_SHA256
+
+    monkeypatch.setenv("PELVIC_SCREEN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(model, "build_bundle", fake_build)
+    wheel = tmp_path / "mediapipe.whl"
+    wheel.write_bytes(b"wheel")
+    info = model.install_default_model(from_wheel=wheel)
+    folder = tmp_path / "cache" / "models"
+    assert info.path == str(folder / model.BUNDLE_NAME)
+    assert [p.name for p in folder.iterdir()] == [model.BUNDLE_NAME]
+    assert (folder / model.BUNDLE_NAME).read_bytes() == b"bundle"
