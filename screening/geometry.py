@@ -27,9 +27,6 @@ from .landmarks import (
     RIGHT_SHOULDER,
 )
 
-VIEWS = ("front", "back", "unknown")
-
-
 # --- lines between a left point and its right twin ----------------------------------------
 
 def line_obliquity_deg(left_xy_px: np.ndarray, right_xy_px: np.ndarray) -> np.ndarray:
