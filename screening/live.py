@@ -24,19 +24,14 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field, fields, replace
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from .config import Config
-from .estimators import (
-    LEG_FIT,
-    LegCoefficients,
-    LegStream,
-    TwoLegBaseline,
-    hip_obliquity_deg,
-)
+from .encode import H264Writer
+from .estimators import LEG_FIT, LegCoefficients, LegStream, TwoLegBaseline
+from .geometry import ankle_raise_legs, frontal_ratios, hip_obliquity_deg, hip_width_px
 from .landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -49,7 +44,6 @@ from .landmarks import (
     RIGHT_SHOULDER,
     other_side,
 )
-from .phases import frontal_ratios
 
 # ---------------------------------------------------------------------------------------
 # timings
@@ -159,16 +153,6 @@ def check_framing(xy_px: np.ndarray | None, visibility: np.ndarray | None, width
     return FramingCheck(not problems, tuple(problems), height_fraction, ratio)
 
 
-def ankle_raise(xy: np.ndarray) -> float:
-    """Left ankle height above the right one, in leg lengths (hip to ankle); NaN if unknown."""
-    legs = [np.linalg.norm(xy[h] - xy[a]) for h, a in ((LEFT_HIP, LEFT_ANKLE),
-                                                        (RIGHT_HIP, RIGHT_ANKLE))]
-    leg = float(np.nanmean(legs)) if np.any(np.isfinite(legs)) else float("nan")
-    if not (np.isfinite(leg) and leg > 0):
-        return float("nan")
-    return float((xy[RIGHT_ANKLE, 1] - xy[LEFT_ANKLE, 1]) / leg)
-
-
 @dataclass(frozen=True)
 class Observation:
     """What the protocol needs from one frame."""
@@ -187,8 +171,8 @@ def observe(xy_px: np.ndarray | None, visibility: np.ndarray | None, width: int,
     if xy_px is None or not np.any(np.isfinite(xy_px)):
         return Observation(False, framing)
     xy = np.asarray(xy_px, dtype=float)
-    return Observation(True, framing, float(hip_obliquity_deg(xy)), ankle_raise(xy),
-                       float(abs(xy[LEFT_HIP, 0] - xy[RIGHT_HIP, 0])), xy)
+    return Observation(True, framing, float(hip_obliquity_deg(xy)), ankle_raise_legs(xy),
+                       float(hip_width_px(xy)), xy)
 
 
 # ---------------------------------------------------------------------------------------
@@ -495,78 +479,6 @@ class GuidedProtocol:
 
 
 # ---------------------------------------------------------------------------------------
-# recording
-
-
-class Mp4Recorder:
-    """Writes unmirrored RGB frames with their own timestamps to an H.264 mp4.
-
-    The first frame fixes the size (cropped to even numbers for yuv420p); later frames of
-    another size are scaled to it. Frames whose timestamp does not move forward are skipped,
-    so the file's timestamps are strictly increasing.
-    """
-
-    def __init__(self, path: str | Path, *, crf: int = 20, preset: str = "veryfast") -> None:
-        self.path = Path(path)
-        self._crf, self._preset = crf, preset
-        self._container = None
-        self._stream = None
-        self._size: tuple[int, int] | None = None
-        self._t0: float | None = None
-        self._last_ms = -1
-        self.frames_written = 0
-
-    def write(self, rgb: np.ndarray, t_s: float) -> bool:
-        import av
-
-        if self._t0 is None:
-            self._t0 = t_s
-        ms = int(round((t_s - self._t0) * 1000))
-        if ms <= self._last_ms:
-            return False
-        if self._container is None:
-            h, w = rgb.shape[:2]
-            self._size = (w - w % 2, h - h % 2)
-            self._container = av.open(str(self.path), mode="w",
-                                      options={"movflags": "+faststart"})
-            # no nominal rate: the codec counts in milliseconds, so variable frame
-            # intervals from the camera keep their real timestamps
-            self._stream = self._container.add_stream("libx264")
-            self._stream.codec_context.time_base = Fraction(1, 1000)
-            self._stream.width, self._stream.height = self._size
-            self._stream.pix_fmt = "yuv420p"
-            self._stream.time_base = Fraction(1, 1000)
-            self._stream.options = {"crf": str(self._crf), "preset": self._preset}
-        w, h = self._size
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        if (frame.width, frame.height) != (w, h):
-            frame = frame.reformat(width=w, height=h)
-        frame.pts = ms
-        frame.time_base = Fraction(1, 1000)
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
-        self._last_ms = ms
-        self.frames_written += 1
-        return True
-
-    @property
-    def duration_s(self) -> float:
-        return max(self._last_ms, 0) / 1000.0
-
-    def close(self) -> Path | None:
-        """Finish the file; returns its path, or None if no frame was written."""
-        if self._container is None:
-            return None
-        try:
-            for packet in self._stream.encode():
-                self._container.mux(packet)
-        finally:
-            self._container.close()
-            self._container = None
-        return self.path
-
-
-# ---------------------------------------------------------------------------------------
 # the session the webcam callback talks to
 
 
@@ -590,7 +502,8 @@ class LiveSession:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self.protocol = GuidedProtocol(self.timings, first_side=self.first_side)
-        self._recorder = Mp4Recorder(self.recording_path)
+        # unmirrored frames with their own timestamps, from 0 at the first one
+        self._recorder = H264Writer(self.recording_path, crf=20, preset="veryfast")
         self._status = LiveStatus("framing", "Starting the camera...")
         self._finished = False
         self._last_t: float | None = None

@@ -23,7 +23,6 @@ from screening.live import (
     GuidedProtocol,
     LiveSession,
     LiveTimings,
-    Mp4Recorder,
     Observation,
     check_framing,
     observe,
@@ -276,25 +275,7 @@ def test_framing_problem_is_the_prompt_detail():
     assert s.stage == "framing" and s.detail.startswith("Come closer")
 
 
-# -- recorder and session -----------------------------------------------------------------
-
-def test_recorder_keeps_real_timestamps_and_skips_repeats(tmp_path):
-    av = pytest.importorskip("av")
-    rec = Mp4Recorder(tmp_path / "r.mp4")
-    times = [10.0, 10.04, 10.04, 10.15, 10.30, 10.31]
-    written = [rec.write(np.full((121, 161, 3), 80, np.uint8), t) for t in times]
-    assert written == [True, True, False, True, True, True]
-    assert rec.close() == tmp_path / "r.mp4"
-    with av.open(str(tmp_path / "r.mp4")) as c:
-        stream = c.streams.video[0]
-        assert (stream.width, stream.height) == (160, 120)
-        pts = sorted(float(f.pts * f.time_base) for f in c.decode(stream))
-    assert pts == pytest.approx([0.0, 0.04, 0.15, 0.30, 0.31], abs=2e-3)
-
-
-def test_recorder_with_no_frames_returns_none(tmp_path):
-    assert Mp4Recorder(tmp_path / "x.mp4").close() is None
-
+# -- session ------------------------------------------------------------------------------
 
 class FakePose:
     """Replays hand-made landmarks; records the frames it was given."""
