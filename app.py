@@ -868,13 +868,15 @@ def page_webcam(settings: Settings, account: Account) -> None:
     with status_col:
         status_box = st.empty()
     if ctx.state.playing and st.session_state.get("live_result") is None:
+        status = live.status()
         while ctx.state.playing:
-            status = live.status()
             show_live_status(status_box, status, live)
             if status.done:
                 st.session_state["live_stop"] = True
                 st.rerun()
-            time.sleep(0.2)
+            # the next status as soon as a frame gives one; without frames the box is
+            # drawn again every 0.2 s, which is also when a STOP is noticed
+            status = live.next_status(timeout_s=0.2) or status
     status = live.status()
     if status.done and st.session_state.get("live_result") is None:
         analyse_recording(live, label, account, operator=operator, notes=notes)
