@@ -14,7 +14,8 @@ import numpy as np
 from .config import Config
 from .decision import Decision, decide
 from .errors import RecordingError
-from .estimators import DropEstimator, get_estimator, hip_line_obliquity_deg, uncertainty_deg
+from .estimators import DropEstimator, get_estimator, uncertainty_deg
+from .geometry import camera_view, frontal_ratio, hip_obliquity_deg, hip_width_px
 from .landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -29,7 +30,7 @@ from .landmarks import (
 from .markers import MarkerSeries
 from .markers.drop import marker_drop_deg, marker_evidence, marker_sides_agree
 from .metrics import HoldMetrics, summarise_hold, trunk_lean_deg
-from .phases import Hold, detect_holds, frontal_ratio, lift_signals, steady_slice
+from .phases import Hold, detect_holds, lift_signals, steady_slice
 from .results import (
     Classification,
     DropStats,
@@ -210,18 +211,6 @@ class Analysis:
     missed_holds: tuple[MissedHold, ...] = ()
 
 
-def camera_view(series: LandmarkSeries, *, mirrored: bool = False) -> str:
-    """"front" when the subject faces the camera, "back" when they turn their back to it,
-    "unknown" when the hips cannot tell. Facing the camera, the subject's left hip is on
-    the image right of an unmirrored picture (labels already corrected for ``mirrored``)."""
-    dx = series.xy_px[:, LEFT_HIP, 0] - series.xy_px[:, RIGHT_HIP, 0]
-    dx = dx[np.isfinite(dx)]
-    if not dx.size or np.median(dx) == 0:
-        return "unknown"
-    left_on_image_right = bool(np.median(dx) > 0)
-    return "front" if left_on_image_right != mirrored else "back"
-
-
 def check_recording(series: LandmarkSeries, config: Config) -> dict:
     """Whole-recording checks. Returns quality numbers; raises RecordingError when the
     recording cannot be measured at all, with what to change."""
@@ -270,10 +259,10 @@ def check_recording(series: LandmarkSeries, config: Config) -> dict:
         raise RecordingError("The feet are not visible for most of the video.",
                              "Step back until your feet are visible, or tilt the camera down.",
                              code="cut_off")
-    ratio = frontal_ratio(series)
-    hip_width = float(np.nanmedian(np.abs(sub[:, LEFT_HIP, 0] - sub[:, RIGHT_HIP, 0])))
+    ratio = frontal_ratio(series.xy_px)
+    hip_width = float(np.nanmedian(hip_width_px(sub)))
     quality.update({"frontal_ratio": _num(ratio, 3), "hip_width_px": _num(hip_width, 1),
-                    "view": camera_view(series, mirrored=config.mirrored)})
+                    "view": camera_view(series.xy_px, mirrored=config.mirrored)})
     if np.isfinite(ratio) and ratio < config.min_frontal_ratio:
         raise RecordingError("The person is seen from the side, not from the front.",
                              "Face the camera (or turn your back to it) so both hips are "
@@ -431,7 +420,7 @@ def _timeseries(cleaned: LandmarkSeries, raw: LandmarkSeries, holds: list[Hold],
         phase=phase,
         lifted_side=lifted,
         hold_index=hold_index,
-        hip_obliquity_deg=hip_line_obliquity_deg(cleaned),
+        hip_obliquity_deg=hip_obliquity_deg(cleaned.xy_px),
         pelvic_drop_deg=drop,
         trunk_lean_deg=lean,
         lift_left_leg=signals["left"],

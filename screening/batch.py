@@ -16,7 +16,6 @@ import hashlib
 import os
 import platform
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -26,9 +25,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from .config import Config
 from .errors import ModelError, ScreeningError
+from .files import atomic_open
 from .jsondoc import plain
 from .outputs import write_result_folder
 from .pose.model import ModelInfo, resolve_model
+from .progress import Progress, noop
 from .results import RESULT_JSON, Failure, Result, ResultReadError, Status, read_result
 from .video import VIDEO_EXTENSIONS
 
@@ -215,26 +216,34 @@ Report = Callable[[ItemOutcome], None]
 def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
               model: ModelInfo | None = None, jobs: int = 1, force: bool = False,
               annotate: bool = True, on_item: Report | None = None,
-              runner: Runner | None = None) -> list[ItemOutcome]:
+              runner: Runner | None = None, progress: Progress | None = None
+              ) -> list[ItemOutcome]:
     """Analyse every input into ``out_root/<name>/``; returns one outcome per input, in
     input order, and rebuilds ``out_root/summary.csv`` from every result in ``out_root``.
     One failure never stops the batch.
 
     ``runner``: where the analyses run (default: this process, or a pool of ``jobs``
-    local processes).
+    local processes). ``on_item(outcome)`` is called as each input is done (or skipped);
+    ``progress(fraction, message)`` with the share of the inputs done.
     """
     out_root = Path(out_root)
     out_root.mkdir(parents=True, exist_ok=True)
     names = output_names(inputs)
     outcomes: dict[Path, ItemOutcome] = {}
+    progress = progress or noop()
+
+    def done(outcome: ItemOutcome) -> None:
+        outcomes[outcome.input] = outcome
+        if on_item:
+            on_item(outcome)
+        progress(len(outcomes) / len(inputs), f"{len(outcomes)} of {len(inputs)} videos analysed")
+
     todo: list[Path] = []
     for p in inputs:
         target = out_root / names[p]
-        done = None if force else _already_done(target / RESULT_JSON, p, config)
-        if done is not None:
-            outcomes[p] = ItemOutcome(p, target, done, skipped=True)
-            if on_item:
-                on_item(outcomes[p])
+        previous = None if force else _already_done(target / RESULT_JSON, p, config)
+        if previous is not None:
+            done(ItemOutcome(p, target, previous, skipped=True))
         else:
             todo.append(p)
 
@@ -254,9 +263,7 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
             p = work[job.out_dir]
             if isinstance(result, BaseException):
                 result = _crash_result(job, result)
-            outcomes[p] = ItemOutcome(p, out_root / names[p], result)
-            if on_item:
-                on_item(outcomes[p])
+            done(ItemOutcome(p, out_root / names[p], result))
     finally:
         close = getattr(finished, "close", None)
         if close is not None:
@@ -369,14 +376,9 @@ def study_rows(out_root: Path) -> list[dict]:
 def write_summary(out_root: Path) -> Path:
     """Rebuild ``out_root/summary.csv`` from every result under ``out_root``, atomically."""
     path = Path(out_root) / SUMMARY_CSV
-    tmp = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
-    try:
-        with tmp.open("w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS, restval="")
-            writer.writeheader()
-            for row in study_rows(Path(out_root)):
-                writer.writerow({k: "" if v is None else v for k, v in row.items()})
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS, restval="")
+        writer.writeheader()
+        for row in study_rows(Path(out_root)):
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return path

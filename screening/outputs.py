@@ -1,6 +1,7 @@
 """Writing one input's outputs atomically: result.json, timeseries.csv, landmarks.npz and
-annotated.mp4 go to a hidden staging folder that replaces the final folder in one rename,
-so a crash or Ctrl-C never leaves a half-written result.
+annotated.mp4 go to a hidden staging folder that replaces the final folder in one rename
+(:func:`screening.files.staged_folder`), so a crash or Ctrl-C never leaves a half-written
+result.
 
 This is the one writer of result.json (:func:`write_result_json`); screening.results has
 its one reader."""
@@ -8,23 +9,14 @@ its one reader."""
 from __future__ import annotations
 
 import csv
-import errno
 import json
-import os
-import shutil
-import uuid
 from pathlib import Path
 
 import numpy as np
 
+from .files import staged_folder
 from .jsondoc import plain
-from .results import (
-    ANNOTATED_MP4,
-    LANDMARKS_NPZ,
-    RESULT_JSON,
-    TIMESERIES_CSV,
-    Result,
-)
+from .results import ANNOTATED_MP4, LANDMARKS_NPZ, RESULT_JSON, TIMESERIES_CSV, Result
 from .timeseries import TimeSeries
 
 
@@ -57,10 +49,7 @@ def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None) 
     ``frames``: a complete FrameStore of the video for the annotated video (else the
     source is decoded again)."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
-    stage.mkdir()
-    try:
+    with staged_folder(out_dir) as stage:
         files = {"result": RESULT_JSON}
         if result.ok and result.analysis is not None:
             write_timeseries_csv(stage / TIMESERIES_CSV, result.analysis.timeseries)
@@ -77,51 +66,10 @@ def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None) 
             files["landmarks"] = LANDMARKS_NPZ
         result.outputs = {k: str(out_dir / v) for k, v in files.items()}
         write_result_json(stage / RESULT_JSON, result.to_result())
-        _replace_dir(stage, out_dir)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
 
 
 def write_result_folder(out_dir: Path, result: Result) -> None:
     """Replace ``out_dir`` with a folder holding only ``result`` as result.json (e.g. the
     record of a crashed worker), atomically like :func:`write_outputs`."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
-    stage.mkdir()
-    try:
+    with staged_folder(Path(out_dir)) as stage:
         write_result_json(stage / RESULT_JSON, result)
-        _replace_dir(stage, out_dir)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-
-
-def _replace_dir(stage: Path, final: Path) -> None:
-    """Put the complete folder ``stage`` in place of ``final``.
-
-    A rename of a folder is atomic, and it fails when the target is a folder that is not
-    empty, so ``final`` is always one complete result, never a mix of two. Two attempts at
-    the same input (a retried task whose first worker was only presumed dead) may race
-    here: each moves the other's folder aside and tries again, and the last one wins.
-    """
-    moved_aside: list[Path] = []
-    try:
-        for _ in range(10):
-            try:
-                os.replace(stage, final)
-                return
-            except OSError as exc:
-                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-                    raise
-            old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
-            try:
-                os.replace(final, old)
-                moved_aside.append(old)
-            except FileNotFoundError:  # the other attempt moved it away first
-                pass
-        raise OSError(errno.EBUSY, f"{final} kept being replaced by another writer")
-    finally:
-        for old in moved_aside:
-            shutil.rmtree(old, ignore_errors=True)

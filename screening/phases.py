@@ -15,16 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import Config
-from .landmarks import (
-    LEFT_ANKLE,
-    LEFT_HIP,
-    LEFT_SHOULDER,
-    RIGHT_ANKLE,
-    RIGHT_HIP,
-    RIGHT_SHOULDER,
-    LandmarkSeries,
-    other_side,
-)
+from .geometry import leg_length_px
+from .landmarks import LEFT_ANKLE, RIGHT_ANKLE, LandmarkSeries, other_side
 from .signal import valid_runs
 
 _GUARD_S = 0.3  # two-leg frames this close to a lift are not used as baseline
@@ -46,12 +38,15 @@ class Hold:
         return other_side(self.lifted_side)
 
 
-def leg_length_px(series: LandmarkSeries) -> float:
-    legs = []
-    for hip, ankle in ((LEFT_HIP, LEFT_ANKLE), (RIGHT_HIP, RIGHT_ANKLE)):
-        legs.append(np.linalg.norm(series.xy_px[:, hip] - series.xy_px[:, ankle], axis=1))
-    value = np.nanmedian(np.concatenate(legs)) if np.any(np.isfinite(legs)) else np.nan
-    return float(value)
+def relative_to_baseline(values: np.ndarray, hold: Hold) -> np.ndarray:
+    """``values`` minus their median over the hold's two-leg baseline (NaN if none)."""
+    if hold.baseline is None:
+        return np.full_like(values, np.nan)
+    start, stop = hold.baseline
+    base = values[start:stop]
+    if not np.any(np.isfinite(base)):
+        return np.full_like(values, np.nan)
+    return values - np.nanmedian(base)
 
 
 def lift_signals(series: LandmarkSeries) -> dict[str, np.ndarray]:
@@ -62,7 +57,7 @@ def lift_signals(series: LandmarkSeries) -> dict[str, np.ndarray]:
     its own floor level, not against the other ankle, keeps the signal at zero on two legs
     whatever the camera roll, yaw or stance width.
     """
-    leg = leg_length_px(series)
+    leg = leg_length_px(series.xy_px)
     signals = {}
     for side, ankle in (("left", LEFT_ANKLE), ("right", RIGHT_ANKLE)):
         y = series.xy_px[:, ankle, 1]
@@ -153,22 +148,3 @@ def _baseline_window(t: np.ndarray, both_down: np.ndarray, lift_start: int, lift
         if t[stop - 1] - t[start] >= config.min_baseline_s:
             return start, stop
     return None
-
-
-def frontal_ratios(xy_px: np.ndarray) -> np.ndarray:
-    """(hip width + shoulder width) / (2 x torso length) for landmarks ``xy_px`` of shape
-    (..., 33, 2); about 0 in a side view, NaN where it cannot be measured."""
-    hip_w = np.abs(xy_px[..., LEFT_HIP, 0] - xy_px[..., RIGHT_HIP, 0])
-    sh_w = np.abs(xy_px[..., LEFT_SHOULDER, 0] - xy_px[..., RIGHT_SHOULDER, 0])
-    mid_hip = xy_px[..., [LEFT_HIP, RIGHT_HIP], :].mean(axis=-2)
-    mid_sh = xy_px[..., [LEFT_SHOULDER, RIGHT_SHOULDER], :].mean(axis=-2)
-    torso = np.linalg.norm(mid_sh - mid_hip, axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = (hip_w + sh_w) / (2 * torso)
-    return np.where(torso > 0, ratio, np.nan)
-
-
-def frontal_ratio(series: LandmarkSeries) -> float:
-    """Median :func:`frontal_ratios` over the frames of ``series``."""
-    ratio = frontal_ratios(series.xy_px)
-    return float(np.nanmedian(ratio)) if np.any(np.isfinite(ratio)) else float("nan")

@@ -26,14 +26,9 @@ from .markers import MarkerFrame, MarkerSeries
 from .markers.detect import MarkerTracker
 from .pose import PoseBackend, PoseFrame
 from .pose.model import ModelInfo, resolve_model
+from .progress import Progress, noop, sub_range
 from .results import Failure, Result, Side, Status
 from .video import VideoInfo, iter_frames, iter_frames_with_luma, prefetch, probe
-
-Progress = Callable[[float, str], None]
-
-
-def _no_progress(fraction: float, message: str) -> None:
-    pass
 
 
 def versions() -> dict[str, str]:
@@ -102,7 +97,7 @@ class AnalysisResult:
 
 def estimate_pose(path: str | Path, backend: PoseBackend, *, max_long_side_px: int | None,
                   min_interval_s: float = 0.0, duration_hint_s: float = 0.0,
-                  progress: Progress = _no_progress,
+                  progress: Progress = noop(),
                   frame_sink: Callable[[float, object], None] | None = None) -> LandmarkSeries:
     """Run the pose backend over every frame (at most one per ``min_interval_s``, see
     ``Config.max_pose_fps``); returns the raw landmark series.
@@ -118,7 +113,7 @@ def estimate_pose(path: str | Path, backend: PoseBackend, *, max_long_side_px: i
 def estimate_pose_and_markers(path: str | Path, backend: PoseBackend, *,
                               max_long_side_px: int | None, min_interval_s: float = 0.0,
                               mirrored: bool = False,
-                              duration_hint_s: float = 0.0, progress: Progress = _no_progress,
+                              duration_hint_s: float = 0.0, progress: Progress = noop(),
                               frame_sink: Callable[[float, object], None] | None = None
                               ) -> tuple[LandmarkSeries, MarkerSeries]:
     """:func:`estimate_pose`, and in the same pass the printed pelvis markers
@@ -185,7 +180,7 @@ def analyse_video(path: str | Path, *, config: Config = Config(), out_dir: str |
     named in the result's ``missed_holds``. Never raises for bad input: see
     ``result.status`` / ``result.error``.
     """
-    progress = progress or _no_progress
+    progress = progress or noop()
     result = AnalysisResult(input=str(path) if input_name is None else input_name,
                             status="error", config=config, source=str(path),
                             analysed_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
@@ -213,7 +208,7 @@ def analyse_video(path: str | Path, *, config: Config = Config(), out_dir: str |
                 path, backend, max_long_side_px=config.max_long_side_px,
                 min_interval_s=config.pose_interval_s,
                 mirrored=config.mirrored, duration_hint_s=info.duration_s,
-                progress=lambda f, m: progress(0.85 * f, m),
+                progress=sub_range(progress, 0.0, 0.85),
                 frame_sink=store.add if store is not None else None)
         finally:
             if own_backend:

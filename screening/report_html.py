@@ -18,6 +18,7 @@ import textwrap
 from pathlib import Path
 
 from .charts import CLASS_COLOURS, drop_and_lean_figure, figure_png
+from .files import write_bytes_atomic
 from .keyframes import key_frames, png_of
 from .results import Classification, ResultBundle
 from .wording import (
@@ -255,14 +256,6 @@ def write_reports(out_dir: str | Path, *, subject_label: str = "",
     paths = {"report_html": out_dir / REPORT_HTML, "report_pdf": out_dir / REPORT_PDF}
     fields = {"subject_label": subject_label, "date": date, "operator": operator,
               "notes": notes}
-    _atomic_write(paths["report_html"], render_html(bundle, **fields).encode())
-    _atomic_write(paths["report_pdf"], render_pdf(bundle, **fields))
+    write_bytes_atomic(paths["report_html"], render_html(bundle, **fields).encode())
+    write_bytes_atomic(paths["report_pdf"], render_pdf(bundle, **fields))
     return paths
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    import os
-
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

@@ -8,7 +8,8 @@ import threading
 
 from screening.batch import SUMMARY_COLUMNS, collect_inputs, run_batch, write_summary
 from screening.config import Config
-from screening.outputs import _replace_dir, write_result_folder
+from screening.files import publish_folder
+from screening.outputs import write_result_folder
 from screening.results import RESULT_JSON, Result, Status
 
 
@@ -89,7 +90,7 @@ def test_a_folder_replaced_by_two_writers_at_once_is_one_of_them_whole(tmp_path)
         for i in range(20):
             (stage / f"part{i}.txt").write_text(str(writer))
         stages.append(stage)
-    threads = [threading.Thread(target=_replace_dir, args=(s, final)) for s in stages]
+    threads = [threading.Thread(target=publish_folder, args=(s, final)) for s in stages]
     for t in threads:
         t.start()
     for t in threads:
@@ -97,3 +98,13 @@ def test_a_folder_replaced_by_two_writers_at_once_is_one_of_them_whole(tmp_path)
     contents = {p.read_text() for p in final.iterdir()}
     assert len(contents) == 1 and len(list(final.iterdir())) == 20
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip"]
+
+
+def test_progress_counts_the_inputs_done_and_skipped(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    inputs = [_touch(tmp_path / "in" / f"{name}.mp4", b"not a video") for name in "ab"]
+    for _ in range(2):  # the second run finds both done (failed on the same input)
+        seen = []
+        run_batch(inputs, tmp_path / "out", config=Config(),
+                  progress=lambda f, m, seen=seen: seen.append((f, m)))
+        assert seen == [(0.5, "1 of 2 videos analysed"), (1.0, "2 of 2 videos analysed")]

@@ -9,6 +9,7 @@ import pytest
 from fakes import ReplayBackend, plain_frames, single_leg_series, write_video
 
 from screening import Config, analyse_video
+from screening.encode import H264Writer
 from screening.results import SCHEMA_VERSION
 
 TEST_KEYS = {"stance_side", "lifted_side", "hold_start_s", "hold_end_s", "hold_duration_s",
@@ -117,24 +118,13 @@ def test_mirrored_config_swaps_the_result(tmp_path, replayed):
 
 def test_uneven_frame_times_are_kept_in_the_annotated_video(tmp_path):
     """Webcam and phone recordings have jittery frame intervals."""
-    from fractions import Fraction
-
     _, frames = single_leg_series(lifted_side="left", drop_deg=5.0, fps=30, duration_s=6)
     rng = np.random.default_rng(1)
     times_ms = np.cumsum(rng.uniform(20, 47, len(frames))).astype(int)  # 21-47 fps, uneven
     clip = tmp_path / "webcam.mp4"
-    out = av.open(str(clip), "w")
-    stream = out.add_stream("libx264")
-    stream.width, stream.height, stream.pix_fmt = 540, 960, "yuv420p"
-    stream.codec_context.time_base = stream.time_base = Fraction(1, 1000)
-    for ms, img in zip(times_ms, plain_frames(len(frames)), strict=False):
-        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-        frame.pts, frame.time_base = int(ms), Fraction(1, 1000)
-        for packet in stream.encode(frame):
-            out.mux(packet)
-    for packet in stream.encode():
-        out.mux(packet)
-    out.close()
+    with H264Writer(clip, origin_s=0.0) as writer:  # milliseconds, as a webcam gives them
+        for ms, img in zip(times_ms, plain_frames(len(frames)), strict=False):
+            writer.write(img, ms / 1000)
     every = Config(annotated_max_fps=0, max_pose_fps=0)
     result = analyse_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
                            config=every)

@@ -11,8 +11,8 @@ import re
 import numpy as np
 import pytest
 
+from screening.encode import H264Writer
 from screening.keyframes import key_frame_times, key_frames
-from screening.live import Mp4Recorder
 from screening.outputs import write_timeseries_csv
 from screening.report_html import render_html, render_pdf, write_reports
 from screening.results import HoldResult, Result, ResultBundle, Status, Thresholds
@@ -82,7 +82,7 @@ def make_output(tmp_path, tests=None, *, video=True, name="clip.mp4"):
     write_timeseries_csv(out / "timeseries.csv", ts)
     outputs = {"result": str(out / "result.json"), "timeseries": str(out / "timeseries.csv")}
     if video:
-        rec = Mp4Recorder(out / "annotated.mp4")
+        rec = H264Writer(out / "annotated.mp4")
         for ti in t:
             # brightness encodes the time, so a key frame can be traced back to its moment
             rec.write(np.full((64, 48, 3), int(ti * 25), np.uint8), float(ti))

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from screening.config import Config
+from screening.files import atomic_open
 from screening.landmarks import LandmarkSeries
 from screening.markers import MarkerSeries
 from screening.markers.series import NPZ_PREFIX
@@ -50,9 +51,8 @@ def raw_landmarks_and_markers(video: str | Path, set_name: str, *, root: Path = 
             video, backend, max_long_side_px=max_long_side_px,
             min_interval_s=Config().pose_interval_s)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    series.save_npz(tmp, extra=markers.npz_arrays())
-    tmp.replace(path)
+    with atomic_open(path, "wb") as f:
+        series.save_npz(f, extra=markers.npz_arrays())
     return series, markers
 
 
