@@ -29,7 +29,7 @@ def dev_results(shared_dev, tmp_path_factory, model_info):
     rows = []
     for o in outcomes:
         truth = json.loads(o.input.with_suffix(".json").read_text())
-        rows.append((o.input.stem, truth, o.document))
+        rows.append((o.input.stem, truth, o.result.to_document()))
     return rows
 
 
