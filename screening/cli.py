@@ -315,8 +315,7 @@ def describe(outcome) -> str:
     name = outcome.input.name
     if not outcome.ok:
         err = result.error
-        hint = f" Hint: {err.hint}" if err and err.hint else ""
-        return f"FAILED {name}: {err.message if err else 'unknown error'}{hint}"
+        return f"FAILED {name}: {err.one_line() if err else 'unknown error'}"
     parts = []
     for hold in result.holds:
         drop = hold.pelvic_drop.median_deg
