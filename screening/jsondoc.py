@@ -61,7 +61,7 @@ class Fields:
 
     def _bad(self, key: str, expected: str, got) -> FormatError:
         return FormatError(f"{self.where}.{key} is {kind(got)} ({got!r:.40}), not "
-                            f"{expected}")
+                           f"{expected}")
 
     def text(self, key: str, default=REQUIRED):
         value = self._get(key, default)

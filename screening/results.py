@@ -304,8 +304,7 @@ class HoldResult:
             markerless_pelvic_drop=None if markerless is None else DropStats.from_document(
                 markerless, f"{where}.markerless_pelvic_drop_deg"),
             time_to_drop_s=f.number("time_to_drop_s"),
-            trunk_lean_median_deg=Fields(f.mapping("trunk_lean_deg"),
-                                          f"{where}.trunk_lean_deg").number("median"),
+            trunk_lean_median_deg=_median(f, "trunk_lean_deg"),
             problems=tuple(Problem.from_document(p, f"{where}.problems[{k}]")
                            for k, p in enumerate(f.items("problems"))),
             quality=f.mapping("quality"),
@@ -366,10 +365,8 @@ class SideResult:
             n_measured=None if n_measured is None else int(n_measured),
             evidence=f.word("evidence", Evidence, None),
             uncertainty_deg=f.number("uncertainty_deg"),
-            drop_median_deg=Fields(f.mapping("pelvic_drop_deg"),
-                                    f"{where}.pelvic_drop_deg").number("median"),
-            trunk_lean_median_deg=Fields(f.mapping("trunk_lean_deg"),
-                                          f"{where}.trunk_lean_deg").number("median"),
+            drop_median_deg=_median(f, "pelvic_drop_deg"),
+            trunk_lean_median_deg=_median(f, "trunk_lean_deg"),
             **_verdict_fields(f),
         )
 
@@ -421,6 +418,11 @@ _HOLD_KEYS = frozenset({
     "steady_start_s", "steady_end_s", "evidence", "uncertainty_deg", "evidence_note",
     "pelvic_drop_deg", "markerless_pelvic_drop_deg", "time_to_drop_s", "trunk_lean_deg",
     "problems", "quality", *_VERDICT_KEYS})
+
+
+def _median(f: Fields, key: str) -> float | None:
+    """The ``median`` of the object ``f[key]`` (e.g. ``trunk_lean_deg``)."""
+    return Fields(f.mapping(key), f"{f.where}.{key}").number("median")
 
 
 def _verdict_document(part: HoldResult | SideResult) -> dict:
