@@ -92,8 +92,9 @@ def main() -> None:
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             with MediaPipePose(model) as backend:
-                series = estimate_pose(clip, backend, max_long_side_px=config.max_long_side_px,
-                                       min_interval_s=config.pose_interval_s)
+                series = estimate_pose(clip, backend,
+                                       max_long_side_px=config.video.max_long_side_px,
+                                       min_interval_s=config.video.pose_interval_s)
             bare.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             result = analyze_video(clip, config=config, model=model,

@@ -11,17 +11,17 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__all__ = ["AnalysisResult", "Config", "InputError", "ModelError", "RecordingError",
-           "ScreeningError", "analyze_video"]
+__all__ = ["AnalysisResult", "Config", "ConfigError", "InputError", "ModelError",
+           "RecordingError", "ScreeningError", "analyze_video"]
 __version__ = "0.1.0"
 
-_HOMES = {"Config": ".config", "InputError": ".errors", "ModelError": ".errors",
-          "RecordingError": ".errors", "ScreeningError": ".errors",
+_HOMES = {"Config": ".config", "ConfigError": ".errors", "InputError": ".errors",
+          "ModelError": ".errors", "RecordingError": ".errors", "ScreeningError": ".errors",
           "AnalysisResult": ".pipeline", "analyze_video": ".pipeline"}
 
 if TYPE_CHECKING:
     from .config import Config
-    from .errors import InputError, ModelError, RecordingError, ScreeningError
+    from .errors import ConfigError, InputError, ModelError, RecordingError, ScreeningError
     from .pipeline import AnalysisResult, analyze_video
 
 

@@ -87,7 +87,7 @@ class AnalysisResult:
             "analysed_at": self.analysed_at or None,
             "error": self.error.to_dict() if self.error else None,
             "model": self.model.to_dict() if self.model else None,
-            "estimator": self.config.estimator,
+            "estimator": self.config.measurement.estimator,
             "config": self.config.to_dict(),
             "versions": versions(),
             "video": self.video.to_dict() if self.video else None,
@@ -104,7 +104,7 @@ def estimate_pose(path: str | Path, backend: PoseBackend, *, max_long_side_px: i
                   progress: Progress = _no_progress,
                   frame_sink: Callable[[float, object], None] | None = None) -> LandmarkSeries:
     """Run the pose backend over every frame (at most one per ``min_interval_s``, see
-    ``Config.max_pose_fps``); returns the raw landmark series.
+    ``VideoConfig.max_pose_fps``); returns the raw landmark series.
 
     ``frame_sink(t_s, rgb)``, when given, also receives every frame (e.g. a FrameStore).
     """
@@ -184,17 +184,17 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
     result = AnalysisResult(input=str(path) if input_name is None else input_name,
                             status="error", config=config, source=str(path),
                             analysed_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
-    store = FrameStore(config.annotated_long_side_px,
-                       min_interval_s=config.annotated_interval_s) \
+    store = FrameStore(config.outputs.annotated_long_side_px,
+                       min_interval_s=config.outputs.annotated_interval_s) \
         if out_dir is not None and annotate else None
     try:
         result.video = info = probe(path)
         result.input_sha256 = _sha256(path)
-        if info.duration_s > config.max_duration_s:
+        if info.duration_s > config.video.max_duration_s:
             raise InputError(f"The video is {info.duration_s / 60:.0f} min long; the limit is "
-                             f"{config.max_duration_s / 60:.0f} min.",
+                             f"{config.video.max_duration_s / 60:.0f} min.",
                              "Cut the part with the test (a minute is plenty), or raise "
-                             "--max-duration.", code="too_long")
+                             "--max-duration-s.", code="too_long")
         own_backend = backend is None
         if own_backend:
             result.model = model or resolve_model()
@@ -205,9 +205,9 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
         try:
             progress(0.0, "finding the pose")
             series, markers = estimate_pose_and_markers(
-                path, backend, max_long_side_px=config.max_long_side_px,
-                min_interval_s=config.pose_interval_s,
-                mirrored=config.mirrored, duration_hint_s=info.duration_s,
+                path, backend, max_long_side_px=config.video.max_long_side_px,
+                min_interval_s=config.video.pose_interval_s,
+                mirrored=config.video.mirrored, duration_hint_s=info.duration_s,
                 progress=lambda f, m: progress(0.85 * f, m),
                 frame_sink=store.add if store is not None else None)
         finally:
@@ -277,3 +277,4 @@ def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames) -> 
         f"The results could not be written to {out_dir} ({first}).",
         "Check that the folder is writable and the disk is not full.", code="write_failed")
     result.status = "error"
+

@@ -71,7 +71,8 @@ def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None) 
             if annotate:
                 from .annotate import write_annotated_video
                 write_annotated_video(result.source or result.input, stage / ANNOTATED_MP4,
-                                      result.analysis, result.config, frames=frames)
+                                      result.analysis, outputs=result.config.outputs,
+                                      thresholds=result.config.decision, frames=frames)
                 files["annotated_video"] = ANNOTATED_MP4
         if result.landmarks is not None and len(result.landmarks):
             markers = getattr(result, "markers", None)
