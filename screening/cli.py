@@ -1,6 +1,6 @@
-"""Command line: ``pelvic-screen analyze ...``, ``config``, ``model``, ``markers``,
-``agreement`` and the records commands (``people``, ``history``, ``forget``, ``import``;
-screening.records).
+"""Command line: ``pelvic-screen analyze ...``, ``reanalyse``, ``config``, ``model``,
+``markers``, ``agreement`` and the records commands (``people``, ``history``, ``forget``,
+``import``; screening.records).
 
 The analysis settings are flags made from the fields of screening.config (name, type,
 default, unit, range and help text), so they cannot drift from the defaults; ``--config
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import (
+    ANALYSIS_SECTIONS,
     SECTIONS,
     Config,
     SettingInfo,
@@ -32,7 +33,7 @@ from .config import (
     section_settings,
     to_toml,
 )
-from .errors import ClusterError, ConfigError, ModelError
+from .errors import ClusterError, ConfigError, ModelError, ScreeningError
 
 if TYPE_CHECKING:
     from .batch import ItemOutcome
@@ -144,13 +145,39 @@ def build_parser() -> argparse.ArgumentParser:
     add_record_options(a)
     add_settings(a)
 
+    r = sub.add_parser(
+        "reanalyse", aliases=["reanalyze"],
+        help="analyse result folders again from their saved landmarks (no video, no model)",
+        description="Analyse result folders again from their landmarks.npz (and the printed "
+        "markers saved with it), without the video and without the pose model, e.g. with "
+        "another threshold or estimator, or after an update. Each folder's result.json, "
+        "timeseries.csv and (when it had them) report.html and report.pdf are replaced in one "
+        "step, all or nothing; annotated.mp4 is kept as it was. The settings are the folder's "
+        "own, then a --config file, then the setting flags; the [video] and [outputs] "
+        f"settings cannot change (they made the landmarks and the video). A {SUMMARY_CSV} "
+        "next to the folders is brought up to date. Exit code: 0 all succeeded, 1 any folder "
+        "failed, 2 usage error (also a bad setting).")
+    r.add_argument("folders", nargs="+", metavar="RESULT_DIR",
+                   help="result folders (with result.json and landmarks.npz), or folders of "
+                   "them such as an `analyze --out` folder")
+    r.add_argument("--person", metavar="LABEL", default=None,
+                   help="the person named on the printable report; also updates the "
+                   "person's record of this result")
+    r.add_argument("--operator", metavar="NAME", default=None,
+                   help="the examiner named on the printable report (and in the record)")
+    r.add_argument("--notes", metavar="TEXT", default=None,
+                   help="notes on the printable report (and in the record)")
+    r.add_argument("--quiet", action="store_true", help="print only failures and the summary")
+    r.add_argument("--organisation", default="local", help=argparse.SUPPRESS)
+    add_settings(r, ANALYSIS_SECTIONS)
+
     c = sub.add_parser(
         "config", help="print the analysis settings as a TOML file to start from",
         description="Print every analysis setting as a commented TOML file, one table per "
         "section: help text, unit, accepted range and value. Without --config and setting "
         "flags the values are the defaults; with them, the settings they give (checked like "
         "`analyze` checks them). Use the file with `analyze --config FILE` or "
-        "another command's --config; docs/CONFIG.md.")
+        "`reanalyse --config FILE`; docs/CONFIG.md.")
     what = c.add_mutually_exclusive_group(required=True)
     what.add_argument("--print", action="store_true", help="write the settings to the screen "
                       "(standard output)")
@@ -211,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_agreement(args, parser)
         if args.command == "config":
             return _cmd_config(args)
+        if args.command in ("reanalyse", "reanalyze"):
+            return _cmd_reanalyse(args, parser)
         if args.command in RECORDS_COMMANDS:
             return run_records_command(args)
         return _cmd_analyze(args, parser)
@@ -399,6 +428,72 @@ def _analyze(args, inputs, config, *, runner, recorder: Recorder) -> int:
           + (f", {failed} failed" if failed else "")
           + f". Summary: {os.path.join(args.out, SUMMARY_CSV)}")
     return 1 if failed or recorder.failed else 0
+
+
+def _cmd_reanalyse(args, parser) -> int:
+    from .batch import ItemOutcome, write_summary
+    from .reanalysis import folder_config, reanalyse_folder
+
+    try:
+        sources = setting_sources(args)
+        apply_settings(Config(), sources)  # a bad file or flag stops here, before any folder
+    except ConfigError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    folders = _result_folders(args.folders)
+    failed = 0
+    for folder in folders:
+        try:
+            config = apply_settings(folder_config(folder), sources)
+            result = reanalyse_folder(folder, config, subject_label=args.person or "",
+                                      operator=args.operator, notes=args.notes)
+        except ScreeningError as exc:
+            failed += 1
+            print(f"FAILED {folder}: {exc.one_line()}", file=sys.stderr)
+            continue
+        outcome = ItemOutcome(folder, folder, result.to_dict())
+        line = describe(outcome)
+        if outcome.ok and args.person is not None:
+            note, recorded = _record_again(folder, args)
+            line += note
+            failed += not recorded
+        failed += not outcome.ok
+        if not args.quiet or not outcome.ok:
+            print(line, file=sys.stderr)
+    roots = {f.parent for f in folders} | {Path(p) for p in args.folders}
+    for root in sorted(r for r in roots if (r / SUMMARY_CSV).is_file()):
+        write_summary(root)
+    n = len(folders)
+    print(f"{n - failed} of {n} result folders analysed again"
+          + (f", {failed} failed" if failed else "") + ".")
+    return 1 if failed else 0
+
+
+def _result_folders(paths: list[str]) -> list[Path]:
+    """Result folders as given, and those found below folders of them (a folder without
+    any is kept, so that it is reported)."""
+    from .batch import result_files
+
+    found: list[Path] = []
+    for p in map(Path, paths):
+        below = [] if (p / "result.json").is_file() or not p.is_dir() else result_files(p)
+        found.extend([f.parent for f in below] or [p])
+    unique: dict[str, Path] = {}
+    for f in found:
+        unique.setdefault(str(f.resolve()), f)
+    return list(unique.values())
+
+
+def _record_again(folder: Path, args) -> tuple[str, bool]:
+    """Update the person's record of a re-analysed folder: (text for its line, done)."""
+    from .records import record_result
+
+    done = record_result(folder, person=args.person, source="cli", operator=args.operator,
+                         notes=args.notes, organisation=args.organisation, reports=False)
+    if done.error is not None:
+        return (f" [not recorded: {done.error.one_line()}; record it later: pelvic-screen "
+                f"import {folder} --person {_quote(args.person)}]"), False
+    return f" [recorded for {args.person}" + ("]" if done.created else " (updated)]"), True
 
 
 def describe(outcome) -> str:

@@ -1,8 +1,9 @@
-"""``analyze_video``: the one library call behind the CLI, the batch runner and the app.
+"""``analyze_video``: the one library call behind the CLI, the batch runner and the app
+(``screening.reanalysis`` runs the analysis again from a result folder's saved landmarks).
 
 Orchestration only: probe -> pose over all frames -> analysis (screening.analysis) ->
 optional outputs (screening.report). Problems with the input come back as a result with
-``status == "error"`` and an error code, message and hint; this function does not raise
+``status == "error"`` and an error code, message and hint; ``analyze_video`` does not raise
 for bad input.
 """
 
@@ -62,6 +63,8 @@ class AnalysisResult:
     notes: list[str] = field(default_factory=list)  # problems with the outputs, not the test
     source: str = ""                  # where the video was read, when not ``input`` itself
     analysed_at: str = ""             # ISO 8601 local time with offset, seconds
+    # analysed again from saved landmarks: when and by which versions the pose was found
+    reanalysed_from: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -85,6 +88,7 @@ class AnalysisResult:
             "input_sha256": self.input_sha256,
             "status": self.status,
             "analysed_at": self.analysed_at or None,
+            **({"reanalysed_from": self.reanalysed_from} if self.reanalysed_from else {}),
             "error": self.error.to_dict() if self.error else None,
             "model": self.model.to_dict() if self.model else None,
             "estimator": self.config.measurement.estimator,
@@ -225,10 +229,7 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
                                   "Use a shorter clip or a lower resolution (1080p is plenty).",
                                   code="too_large")
     except Exception as exc:  # a bug: report it as a result, never as a traceback
-        result.error = ScreeningError(
-            f"Internal error while analysing {Path(path).name}: {type(exc).__name__}: {exc}",
-            "Please report this with the video if you can; the details are in result.json "
-            "(error.details).", code="internal_error", details=traceback.format_exc())
+        result.error = internal_error(Path(path).name, exc)
     try:
         if out_dir is not None:
             progress(0.9, "writing outputs")
@@ -278,3 +279,11 @@ def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames) -> 
         "Check that the folder is writable and the disk is not full.", code="write_failed")
     result.status = "error"
 
+
+def internal_error(name: str, exc: Exception) -> ScreeningError:
+    """A bug met while analysing ``name``, as an error for the result (with the traceback
+    in its details), never as a traceback on the screen."""
+    return ScreeningError(
+        f"Internal error while analysing {name}: {type(exc).__name__}: {exc}",
+        "Please report this with the video if you can; the details are in result.json "
+        "(error.details).", code="internal_error", details=traceback.format_exc())

@@ -13,6 +13,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from screening.cli import SETTING_DEST, apply_settings, build_parser, main, setting_sources
 from screening.config import (
+    ANALYSIS_SECTIONS,
     SECTIONS,
     Config,
     DecisionConfig,
@@ -214,6 +215,12 @@ def test_the_flags_of_earlier_versions_still_work():
     assert apply_settings(Config(), setting_sources(args)) == Config().with_changes(
         positive_from_deg=5.0, negative_below_deg=1.0, max_duration_s=60.0, mirrored=True,
         estimator="hip_line")
+
+
+def test_reanalyse_offers_only_the_settings_it_can_change():
+    options = {s for action in _subparser("reanalyse")._actions for s in action.option_strings}
+    for info in settings():
+        assert (info.flag in options) == (info.section in ANALYSIS_SECTIONS), info.key
 
 
 def test_defaults_then_file_then_flags(tmp_path, capsys):
