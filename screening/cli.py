@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "config":
             return _cmd_config(args)
         if args.command in ("reanalyse", "reanalyze"):
-            return _cmd_reanalyse(args, parser)
+            return _cmd_reanalyse(args)
         if args.command in RECORDS_COMMANDS:
             return run_records_command(args)
         return _cmd_analyze(args, parser)
@@ -430,7 +430,7 @@ def _analyze(args, inputs, config, *, runner, recorder: Recorder) -> int:
     return 1 if failed or recorder.failed else 0
 
 
-def _cmd_reanalyse(args, parser) -> int:
+def _cmd_reanalyse(args) -> int:
     from .batch import ItemOutcome, write_summary
     from .reanalysis import folder_config, reanalyse_folder
 
