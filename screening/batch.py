@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .config import Config
+from .config import Config, recorded_config
 from .errors import ModelError, ScreeningError
 from .files import atomic_open
 from .pose.model import ModelInfo, resolve_model
@@ -82,12 +82,14 @@ def output_names(inputs: list[Path]) -> dict[Path, str]:
 
 
 def _already_done(result_path: Path, input_path: Path, config: Config) -> bool:
+    """A successful result of this input made with exactly these settings (recorded in
+    this version's sections, or flat by earlier versions)."""
     try:
         doc = json.loads(result_path.read_text())
     except (OSError, ValueError):
         return False
     return (doc.get("status") == "ok" and doc.get("input") == str(input_path)
-            and doc.get("config") == json.loads(json.dumps(config.to_dict())))
+            and recorded_config(doc.get("config")) == config)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import recorded_value
 from .estimators import uncertainty_deg
 from .files import write_bytes_atomic
 
@@ -105,10 +106,9 @@ class ResultBundle:
         return None
 
     def thresholds(self) -> tuple[float, float, float]:
-        cfg = self.doc.get("config") or {}
-        return (float(cfg.get("negative_below_deg", 2.0)),
-                float(cfg.get("positive_from_deg", 4.0)),
-                float(cfg.get("compensation_lean_deg", 5.0)))
+        cfg = self.doc.get("config")
+        return tuple(float(recorded_value(cfg, name)) for name in
+                     ("negative_below_deg", "positive_from_deg", "compensation_lean_deg"))
 
 
 def read_timeseries_csv(path: str | Path) -> dict[str, np.ndarray]:
