@@ -87,8 +87,9 @@ def main() -> None:
             run(0.0, f"run {k + 1} of {args.repeat}: decode and pose")
             t0 = time.perf_counter()
             with MediaPipePose(model) as backend:
-                series = estimate_pose(clip, backend, max_long_side_px=config.max_long_side_px,
-                                       min_interval_s=config.pose_interval_s)
+                series = estimate_pose(clip, backend,
+                                       max_long_side_px=config.video.max_long_side_px,
+                                       min_interval_s=config.video.pose_interval_s)
             bare.append(time.perf_counter() - t0)
             run(0.25, f"run {k + 1} of {args.repeat}: analyse_video")
             t0 = time.perf_counter()

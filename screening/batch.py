@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .config import Config
+from .config import Config, recorded_config
 from .errors import ModelError, ScreeningError
 from .files import atomic_open
 from .jsondoc import plain
@@ -83,13 +83,14 @@ def output_names(inputs: list[Path]) -> dict[Path, str]:
 
 
 def _already_done(result_path: Path, input_path: Path, config: Config) -> Result | None:
-    """The result already in ``result_path`` for this input and configuration, if any."""
+    """The successful result already in ``result_path`` for this input, made with exactly
+    these settings (recorded in this version's sections, or flat by earlier versions)."""
     try:
         result = read_result(result_path)
     except ResultReadError:
         return None
     done = (result.ok and result.input == str(input_path)
-            and result.config == plain(config.to_dict()))
+            and recorded_config(result.config) == config)
     return result if done else None
 
 

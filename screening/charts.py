@@ -13,8 +13,9 @@ import io
 
 import numpy as np
 
+from .config import DecisionConfig
 from .estimators import typical_error_deg
-from .results import Classification, ResultBundle, Thresholds
+from .results import Classification, ResultBundle, recorded_thresholds
 
 CLASS_COLOURS = {Classification.NEGATIVE: "#1e8c4e", Classification.BORDERLINE: "#c98a00",
                  Classification.POSITIVE: "#c0392b", Classification.INCONCLUSIVE: "#6b6b6b"}
@@ -104,7 +105,7 @@ def trend_figure(sessions: list[dict]):
             ax.plot(xs, ys, marker="o", color=SIDE_COLOURS[side],
                     label=f"standing on {side} leg")
     latest = sessions[-1].get("thresholds") or {} if sessions else {}
-    _threshold_lines(ax, Thresholds.from_settings(latest))
+    _threshold_lines(ax, recorded_thresholds(latest))
     ax.set_ylabel("pelvic drop (deg)")
     ax.legend(fontsize=8, frameon=False)
     ax.grid(alpha=0.25)
@@ -118,7 +119,7 @@ def trend_figure(sessions: list[dict]):
     return fig
 
 
-def _threshold_lines(ax, thresholds: Thresholds) -> None:
+def _threshold_lines(ax, thresholds: DecisionConfig) -> None:
     ax.axhline(thresholds.positive_from_deg, **POSITIVE_LINE,
                label=f"positive from {thresholds.positive_from_deg:g} deg")
     ax.axhline(thresholds.negative_below_deg, **NEGATIVE_LINE,

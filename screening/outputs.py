@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +46,16 @@ def _csv_cell(value):
     return value
 
 
-def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None) -> None:
+def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None,
+                  keep: Mapping[str, Path] | None = None,
+                  finish: Callable[[Path], None] | None = None) -> None:
     """Write everything for ``result`` into ``out_dir`` (replacing it) atomically.
 
     ``frames``: a complete FrameStore of the video for the annotated video (else the
-    source is decoded again)."""
+    source is decoded again). ``keep``: files carried over unchanged into the new folder,
+    by their key in ``result.outputs`` (e.g. ``{"annotated_video": old_path}``).
+    ``finish(folder)``: called with the new, complete folder before it replaces
+    ``out_dir`` (e.g. to add the printable reports), so they are replaced together."""
     out_dir = Path(out_dir)
     with staged_folder(out_dir) as stage:
         files = {"result": RESULT_JSON}
@@ -57,15 +65,33 @@ def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None) 
             if annotate:
                 from .annotate import write_annotated_video
                 write_annotated_video(result.source or result.input, stage / ANNOTATED_MP4,
-                                      result.analysis, result.config, frames=frames)
+                                      result.analysis, outputs=result.config.outputs,
+                                      thresholds=result.config.decision, frames=frames)
                 files["annotated_video"] = ANNOTATED_MP4
         if result.landmarks is not None and len(result.landmarks):
             markers = getattr(result, "markers", None)
             result.landmarks.save_npz(stage / LANDMARKS_NPZ,
                                       extra=markers.npz_arrays() if markers is not None else None)
             files["landmarks"] = LANDMARKS_NPZ
+        for key, source in (keep or {}).items():
+            carry_over(Path(source), stage / Path(source).name)
+            files[key] = Path(source).name
         result.outputs = {k: str(out_dir / v) for k, v in files.items()}
         write_result_json(stage / RESULT_JSON, result.to_result())
+        if finish is not None:
+            finish(stage)
+
+
+def carry_over(source: Path, target: Path) -> None:
+    """``source`` into a new result folder: a file as a hard link (a large video is not
+    copied), else as a copy; a folder as a copy."""
+    if source.is_dir():
+        shutil.copytree(source, target)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def write_result_folder(out_dir: Path, result: Result) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .config import DecisionConfig
 from .landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, SKELETON_EDGES
-from .results import Classification, Thresholds
+from .results import Classification, drop_band
 
 WHITE = (255, 255, 255)
 GREEN = (40, 200, 90)
@@ -24,11 +25,12 @@ BAND_COLOURS = {Classification.NEGATIVE: GREEN, Classification.BORDERLINE: AMBER
                 Classification.POSITIVE: RED, Classification.INCONCLUSIVE: GREY}
 
 
-def drop_colour(drop_deg: float | None, thresholds: Thresholds | None) -> tuple[int, int, int]:
+def drop_colour(drop_deg: float | None,
+                thresholds: DecisionConfig | None) -> tuple[int, int, int]:
     """The pelvis line's colour: the band of the drop (grey without a drop or thresholds)."""
     if thresholds is None:
         return GREY
-    return BAND_COLOURS[thresholds.band(drop_deg)]
+    return BAND_COLOURS[drop_band(drop_deg, thresholds)]
 
 
 def _pt(xy: np.ndarray, scale: float) -> tuple[int, int] | None:
@@ -39,7 +41,7 @@ def _pt(xy: np.ndarray, scale: float) -> tuple[int, int] | None:
 
 def draw_pose(rgb: np.ndarray, xy_px: np.ndarray | None, *, lines: list[str] = (),
               drop_deg: float | None = None, scale: float = 1.0, mirror: bool = False,
-              thresholds: Thresholds | None = None) -> np.ndarray:
+              thresholds: DecisionConfig | None = None) -> np.ndarray:
     """Return a copy of ``rgb`` with the skeleton, pelvis and trunk lines and text lines.
 
     ``xy_px`` (33, 2) are landmark pixels of the frame they were measured on, times

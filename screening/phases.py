@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import Config
+from .config import PhasesConfig
 from .geometry import leg_length_px
 from .landmarks import LEFT_ANKLE, RIGHT_ANKLE, LandmarkSeries, other_side
 from .signal import valid_runs
@@ -81,7 +81,7 @@ def _runs_above(signal: np.ndarray, threshold: float, t_s: np.ndarray, *, min_s:
     return [(a, b) for a, b in merged if t_s[b - 1] - t_s[a] >= min_s]
 
 
-def detect_holds(series: LandmarkSeries, config: Config) -> list[Hold]:
+def detect_holds(series: LandmarkSeries, phases: PhasesConfig) -> list[Hold]:
     """All single-leg holds in time order."""
     t = series.t_s
     if len(t) < 3:
@@ -92,24 +92,25 @@ def detect_holds(series: LandmarkSeries, config: Config) -> list[Hold]:
     # whole weight (its floor level is taken there), which would leave no baseline at all
     # (seen on a rendered clip with the free foot rising during the hold); the frames just
     # before a lift are kept out by the guard of _baseline_window instead.
-    both_down = np.all([np.nan_to_num(s, nan=np.inf) < config.lift_threshold_leg
+    both_down = np.all([np.nan_to_num(s, nan=np.inf) < phases.lift_threshold_leg
                         for s in signals.values()], axis=0)
     holds: list[Hold] = []
     for side, signal in signals.items():
         other = signals[other_side(side)]
-        for start, stop in _runs_above(signal, config.lift_threshold_leg, t, min_s=0.3,
+        for start, stop in _runs_above(signal, phases.lift_threshold_leg, t, min_s=0.3,
                                        bridge_s=0.2):
-            if np.nanmedian(other[start:stop]) > config.lift_threshold_leg:
+            if np.nanmedian(other[start:stop]) > phases.lift_threshold_leg:
                 continue  # both feet up: a jump, not a single-leg stance
             # the typical lifted height (median: the hold dominates the run) sets the level;
             # the foot may sink a little as the pelvis drops, so the peak would be too high
             typical = np.nanmedian(signal[start:stop])
-            level = max(config.lift_threshold_leg, config.hold_plateau_fraction * typical)
+            level = max(phases.lift_threshold_leg, phases.hold_plateau_fraction * typical)
             plateau = np.flatnonzero(np.nan_to_num(signal[start:stop], nan=-np.inf) >= level)
             if plateau.size == 0:
                 continue
             hold_start, hold_end = start + int(plateau[0]), start + int(plateau[-1]) + 1
-            baseline = _baseline_window(t, both_down, start, stop, config)
+            baseline = _baseline_window(t, both_down, start, stop,
+                                        min_baseline_s=phases.min_baseline_s)
             holds.append(Hold(side, start, hold_start, hold_end, stop, baseline))
     return sorted(holds, key=lambda h: h.lift_start)
 
@@ -126,7 +127,7 @@ def steady_slice(t_s: np.ndarray, hold: Hold, trim_s: float) -> slice:
 
 
 def _baseline_window(t: np.ndarray, both_down: np.ndarray, lift_start: int, lift_end: int,
-                     config: Config) -> tuple[int, int] | None:
+                     *, min_baseline_s: float) -> tuple[int, int] | None:
     """Longest-possible two-leg stretch right before the lift, else right after it."""
     before = np.flatnonzero(both_down[:lift_start] & (t[:lift_start] <= t[lift_start] - _GUARD_S))
     if before.size:
@@ -134,7 +135,7 @@ def _baseline_window(t: np.ndarray, both_down: np.ndarray, lift_start: int, lift
         start = stop
         while start > 0 and both_down[start - 1] and t[stop - 1] - t[start - 1] <= 3.0:
             start -= 1
-        if t[stop - 1] - t[start] >= config.min_baseline_s:
+        if t[stop - 1] - t[start] >= min_baseline_s:
             return start, stop
     after_mask = both_down.copy()
     after_mask[:lift_end] = False
@@ -145,6 +146,6 @@ def _baseline_window(t: np.ndarray, both_down: np.ndarray, lift_start: int, lift
         stop = start
         while stop < len(t) and both_down[stop] and t[stop] - t[start] <= 3.0:
             stop += 1
-        if t[stop - 1] - t[start] >= config.min_baseline_s:
+        if t[stop - 1] - t[start] >= min_baseline_s:
             return start, stop
     return None

@@ -31,9 +31,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from .config import Config
+from .config import DecisionConfig, recorded_value
 from .errors import ScreeningError
-from .jsondoc import REQUIRED, Fields, FormatError, is_number, plain
+from .jsondoc import REQUIRED, Fields, FormatError, plain
 from .timeseries import TimeSeries
 
 SCHEMA_VERSION = "2.0"
@@ -104,51 +104,26 @@ class ResultReadError(ScreeningError):
 # thresholds and bands
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """The decision thresholds a result was decided with (degrees)."""
-
-    negative_below_deg: float
-    positive_from_deg: float
-    compensation_lean_deg: float
-
-    @classmethod
-    def from_config(cls, config: Config) -> Thresholds:
-        return cls(config.negative_below_deg, config.positive_from_deg,
-                   config.compensation_lean_deg)
-
-    @classmethod
-    def from_settings(cls, settings: Mapping) -> Thresholds:
-        """From a result's own ``config`` (as stored in result.json or in the records).
-        A setting it lacks (a result written before that setting existed) was today's
-        default; a setting may also sit one table deep (a config grouped by stage)."""
-        defaults = cls.from_config(Config())
-        values = {}
-        for f in fields(cls):
-            value = _setting(settings, f.name)
-            values[f.name] = float(value) if is_number(value) else getattr(defaults, f.name)
-        return cls(**values)
-
-    def band(self, drop_deg: float | None) -> Classification:
-        """The band of a pelvic drop: NEGATIVE below ``negative_below_deg``, BORDERLINE from
-        it up to ``positive_from_deg``, POSITIVE from ``positive_from_deg`` on; a drop that
-        is missing (None or NaN) is INCONCLUSIVE. The one place a drop gets its band."""
-        if drop_deg is None or not math.isfinite(drop_deg):
-            return Classification.INCONCLUSIVE
-        if drop_deg >= self.positive_from_deg:
-            return Classification.POSITIVE
-        if drop_deg >= self.negative_below_deg:
-            return Classification.BORDERLINE
-        return Classification.NEGATIVE
+def drop_band(drop_deg: float | None, thresholds: DecisionConfig) -> Classification:
+    """The band of a pelvic drop: NEGATIVE below ``negative_below_deg``, BORDERLINE from it
+    up to ``positive_from_deg``, POSITIVE from ``positive_from_deg`` on; a drop that is
+    missing (None or NaN) is INCONCLUSIVE. The one place a drop gets its band."""
+    if drop_deg is None or not math.isfinite(drop_deg):
+        return Classification.INCONCLUSIVE
+    if drop_deg >= thresholds.positive_from_deg:
+        return Classification.POSITIVE
+    if drop_deg >= thresholds.negative_below_deg:
+        return Classification.BORDERLINE
+    return Classification.NEGATIVE
 
 
-def _setting(settings: Mapping, name: str):
-    if name in settings:
-        return settings[name]
-    for value in settings.values():
-        if isinstance(value, Mapping) and name in value:
-            return value[name]
-    return None
+def recorded_thresholds(settings: Mapping) -> DecisionConfig:
+    """The thresholds a result was decided with, from its own ``config`` (as result.json or
+    the records keep it: by section, or flat as earlier versions wrote it). A threshold it
+    does not name (a result from before that setting existed) was the default. Raises
+    ValueError or TypeError for thresholds that are not usable."""
+    return DecisionConfig(**{f.name: recorded_value(settings, f.name)
+                             for f in fields(DecisionConfig)})
 
 
 # ---------------------------------------------------------------------------------------
@@ -445,8 +420,9 @@ def _verdict_fields(f: Fields, *, required: bool = False) -> dict:
 
 
 _TOP_KEYS = frozenset({"schema_version", "input", "input_sha256", "status", "analysed_at",
-                       "error", "model", "estimator", "config", "versions", "video",
-                       "quality", "warnings", "holds", "sides", "missed_holds", "outputs"})
+                       "reanalysed_from", "error", "model", "estimator", "config",
+                       "versions", "video", "quality", "warnings", "holds", "sides",
+                       "missed_holds", "outputs"})
 
 
 @dataclass(frozen=True)
@@ -457,6 +433,8 @@ class Result:
     status: Status
     input_sha256: str | None = None
     analysed_at: str | None = None            # ISO 8601 local time with its offset
+    # a re-analysis from saved landmarks: when and with what the video was first analysed
+    reanalysed_from: Mapping[str, Any] | None = None
     error: Failure | None = None
     model: Mapping[str, Any] | None = None    # path, sha256, source, variant, version
     estimator: str | None = None
@@ -492,9 +470,10 @@ class Result:
         return Path(self.input or "video").name
 
     @property
-    def thresholds(self) -> Thresholds:
-        """The thresholds this result was decided with (from its own config)."""
-        return Thresholds.from_settings(self.config)
+    def thresholds(self) -> DecisionConfig:
+        """The thresholds this result was decided with (from its own config; checked when
+        the result is read)."""
+        return recorded_thresholds(self.config)
 
     @property
     def person(self) -> str:
@@ -521,6 +500,8 @@ class Result:
             "input_sha256": self.input_sha256,
             "status": self.status.value,
             "analysed_at": self.analysed_at,
+            **({"reanalysed_from": plain(self.reanalysed_from)} if self.reanalysed_from
+               else {}),
             "error": None if self.error is None else self.error.to_document(),
             "model": plain(self.model),
             "estimator": self.estimator,
@@ -577,19 +558,26 @@ def _result_from_document(doc, where: str) -> Result:
         missed = ()
     error = doc.get("error")
     model, video = doc.get("model"), doc.get("video")
-    for key, value in (("model", model), ("video", video)):
+    first = doc.get("reanalysed_from")
+    for key, value in (("model", model), ("video", video), ("reanalysed_from", first)):
         if value is not None and not isinstance(value, Mapping):
             raise FormatError(f"{key} is not an object")
+    config = f.mapping("config")
+    try:
+        recorded_thresholds(config)
+    except (TypeError, ValueError) as exc:
+        raise FormatError(f"the thresholds in config cannot be used ({exc})") from None
     known = _TOP_KEYS | {holds_key}
     return Result(
         input=f.text("input", ""),
         status=status,
         input_sha256=f.text("input_sha256", None),
         analysed_at=f.text("analysed_at", None),
+        reanalysed_from=first,
         error=None if error is None else Failure.from_document(error, "error"),
         model=model,
         estimator=f.text("estimator", None),
-        config=f.mapping("config"),
+        config=config,
         versions=f.mapping("versions"),
         video=video,
         quality=f.mapping("quality"),
@@ -669,7 +657,7 @@ class ResultBundle:
         return self.result.holds
 
     @property
-    def thresholds(self) -> Thresholds:
+    def thresholds(self) -> DecisionConfig:
         return self.result.thresholds
 
     def file(self, key: str) -> Path | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from .config import DecisionConfig
 from .estimators import uncertainty_deg
 from .results import (
     Classification,
@@ -17,7 +18,6 @@ from .results import (
     MissedHold,
     Result,
     SideResult,
-    Thresholds,
 )
 
 NOISE_NOTE = ("Camera measurements of pelvic drop differ by about 3-4 deg between repeats "
@@ -78,7 +78,7 @@ def hold_title(hold: HoldResult) -> str:
             f"({hold.lifted_side} foot lifted)")
 
 
-def hold_lines(hold: HoldResult, thresholds: Thresholds) -> list[str]:
+def hold_lines(hold: HoldResult, thresholds: DecisionConfig) -> list[str]:
     """The numbers of one hold in plain words, with their uncertainty (``thresholds``: the
     result's own)."""
     negative_below_deg = thresholds.negative_below_deg

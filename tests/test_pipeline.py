@@ -31,10 +31,10 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
     # the hand-made landmarks have an exact rigid pelvis: checked with the plain hip line
     result = analyse_video(clip, out_dir=tmp_path / "out" / "subject one", backend=backend,
                            progress=lambda f, m: seen.append(f),
-                           config=Config(estimator="hip_line"))
+                           config=Config().with_changes(estimator="hip_line"))
     assert result.ok, result.error
     # a 30 fps video: the pose model sees at most 15 frames a second, every other frame
-    assert Config().max_pose_fps == 15.0
+    assert Config().video.max_pose_fps == 15.0
     assert backend.calls == len(frames[::2])
     assert seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
     out = tmp_path / "out" / "subject one"
@@ -44,7 +44,7 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
     doc = json.loads((out / "result.json").read_text())
     assert doc["schema_version"] == SCHEMA_VERSION
     assert doc["status"] == "ok" and doc["error"] is None
-    assert doc["config"]["positive_from_deg"] == Config().positive_from_deg
+    assert doc["config"]["decision"]["positive_from_deg"] == Config().decision.positive_from_deg
     assert {"path", "sha256", "source"} <= set(doc["model"] or {"path", "sha256", "source"})
     [test] = doc["holds"]
     assert TEST_KEYS <= set(test)
@@ -60,7 +60,7 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
         assert stream.codec_context.name == "h264"
         assert stream.codec_context.pix_fmt == "yuv420p"
         # a 30 fps video: the annotated one is capped at 15 fps, every other frame
-        assert Config().annotated_max_fps == 15.0
+        assert Config().outputs.annotated_max_fps == 15.0
         assert sum(1 for _ in c.decode(stream)) == len(frames[::2])
 
 
@@ -108,8 +108,8 @@ def test_reanalysis_from_saved_landmarks_gives_the_same_numbers(tmp_path, replay
 
 def test_mirrored_config_swaps_the_result(tmp_path, replayed):
     clip, frames = replayed
-    result = analyse_video(clip, backend=ReplayBackend(frames), config=Config(mirrored=True,
-                                                                     estimator="hip_line"))
+    result = analyse_video(clip, backend=ReplayBackend(frames),
+                           config=Config().with_changes(mirrored=True, estimator="hip_line"))
     test = result.holds[0]
     assert test.hold.stance_side == "right"
     assert test.metrics.drop_median_deg == pytest.approx(6.0, abs=0.3)
@@ -125,7 +125,7 @@ def test_uneven_frame_times_are_kept_in_the_annotated_video(tmp_path):
     with H264Writer(clip, origin_s=0.0) as writer:  # milliseconds, as a webcam gives them
         for ms, img in zip(times_ms, plain_frames(len(frames)), strict=False):
             writer.write(img, ms / 1000)
-    every = Config(annotated_max_fps=0, max_pose_fps=0)
+    every = Config().with_changes(annotated_max_fps=0, max_pose_fps=0)
     result = analyse_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
                            config=every)
     assert result.ok, result.error
@@ -144,8 +144,9 @@ def test_uneven_frame_times_are_kept_in_the_annotated_video(tmp_path):
 def test_pose_frame_rate_cap_halves_the_pose_work_and_keeps_the_numbers(tmp_path, replayed):
     clip, frames = replayed   # 30 fps
     capped, every = ReplayBackend(frames), ReplayBackend(frames)
-    a = analyse_video(clip, backend=capped, config=Config(estimator="hip_line"))
-    b = analyse_video(clip, backend=every, config=Config(estimator="hip_line", max_pose_fps=0))
+    a = analyse_video(clip, backend=capped, config=Config().with_changes(estimator="hip_line"))
+    b = analyse_video(clip, backend=every,
+                      config=Config().with_changes(estimator="hip_line", max_pose_fps=0))
     assert a.ok and b.ok
     assert every.calls == len(frames) and capped.calls == len(frames[::2])
     assert min(np.diff(a.landmarks.t_s)) >= 1 / 15 - 1e-6

@@ -11,11 +11,12 @@ import re
 import numpy as np
 import pytest
 
+from screening.config import DecisionConfig
 from screening.encode import H264Writer
 from screening.keyframes import key_frame_times, key_frames
 from screening.outputs import write_timeseries_csv
 from screening.report_html import render_html, render_pdf, write_reports
-from screening.results import HoldResult, Result, ResultBundle, Status, Thresholds
+from screening.results import HoldResult, Result, ResultBundle, Status
 from screening.timeseries import TimeSeries
 from screening.wording import (
     estimator_note,
@@ -27,7 +28,8 @@ from screening.wording import (
 )
 
 CONFIG = {"negative_below_deg": 2.0, "positive_from_deg": 4.0, "compensation_lean_deg": 5.0}
-THRESHOLDS = Thresholds(2.0, 4.0, 5.0)
+THRESHOLDS = DecisionConfig(negative_below_deg=2.0, positive_from_deg=4.0,
+                            compensation_lean_deg=5.0)
 
 
 def load_bundle(out_dir) -> ResultBundle:

@@ -12,6 +12,7 @@ import pytest
 from fakes import ReplayBackend, plain_frames, single_leg_series, write_video
 
 from screening import Config, analyse_video
+from screening.config import DecisionConfig
 from screening.results import (
     SCHEMA_VERSION,
     Classification,
@@ -21,9 +22,10 @@ from screening.results import (
     ResultReadError,
     Side,
     Status,
-    Thresholds,
+    drop_band,
     missed_holds,
     read_result,
+    recorded_thresholds,
 )
 from screening.timeseries import TimeSeries
 
@@ -37,7 +39,7 @@ def analysed(tmp_path_factory):
     series, frames = single_leg_series(lifted_side="right", drop_deg=6.0, fps=30, duration_s=8)
     clip = write_video(tmp / "clip.mp4", plain_frames(len(frames)), fps=30)
     analysis = analyse_video(clip, out_dir=tmp / "out", backend=ReplayBackend(frames),
-                             annotate=False, config=Config(estimator="hip_line"))
+                             annotate=False, config=Config().with_changes(estimator="hip_line"))
     assert analysis.ok, analysis.error
     return tmp / "out", analysis
 
@@ -179,18 +181,31 @@ def test_a_newer_schema_asks_for_an_update_and_a_missing_folder_says_so(tmp_path
     (None, Classification.INCONCLUSIVE),
 ])
 def test_a_drop_gets_its_band_at_the_edges(drop_deg, band):
-    assert Thresholds(2.0, 4.0, 5.0).band(drop_deg) is band
+    assert drop_band(drop_deg, DecisionConfig()) is band
+    assert (DecisionConfig().negative_below_deg, DecisionConfig().positive_from_deg) == (2, 4)
 
 
 def test_thresholds_come_from_the_result_own_config():
-    assert Thresholds.from_config(Config()) == Thresholds(2.0, 4.0, 5.0)
-    strict = Thresholds.from_settings({"negative_below_deg": 1.0, "positive_from_deg": 3.0})
-    assert strict == Thresholds(1.0, 3.0, Config().compensation_lean_deg)
-    assert strict.band(3.0) is Classification.POSITIVE
-    assert Thresholds(2.0, 2.0, 5.0).band(2.0) is Classification.POSITIVE   # no middle band
-    # a config grouped in tables is read too
-    assert Thresholds.from_settings({"decision": {"positive_from_deg": 6.0}}).positive_from_deg \
-        == 6.0
+    # by section, as results are written now
+    nested = recorded_thresholds({"decision": {"negative_below_deg": 1.0,
+                                               "positive_from_deg": 3.0}})
+    assert (nested.negative_below_deg, nested.positive_from_deg) == (1.0, 3.0)
+    assert nested.compensation_lean_deg == DecisionConfig().compensation_lean_deg
+    assert drop_band(3.0, nested) is Classification.POSITIVE
+    # flat, as earlier versions wrote it
+    flat = recorded_thresholds({"negative_below_deg": 1.0, "positive_from_deg": 3.0})
+    assert flat == nested
+    equal = DecisionConfig(negative_below_deg=2.0, positive_from_deg=2.0)
+    assert drop_band(2.0, equal) is Classification.POSITIVE   # no middle band
+    bundle_thresholds = Result.from_document({"status": "ok", "config": {
+        "decision": {"positive_from_deg": 6.0}}}).thresholds
+    assert bundle_thresholds.positive_from_deg == 6.0
+
+
+def test_thresholds_that_cannot_be_used_make_the_result_unreadable():
+    with pytest.raises(ResultReadError, match="thresholds"):
+        Result.from_document({"status": "ok", "config": {
+            "decision": {"negative_below_deg": 5.0, "positive_from_deg": 4.0}}})
 
 
 def test_words_compare_and_print_as_their_text():

@@ -21,7 +21,7 @@ from screening.errors import ScreeningError
 from screening.estimators import DropEstimator
 from screening.landmarks import LandmarkSeries
 from screening.markers import MarkerSeries
-from screening.results import Thresholds
+from screening.results import drop_band
 
 from .truth import ClipTruth
 
@@ -29,7 +29,7 @@ from .truth import ClipTruth
 def classify(drop_deg: float, config: Config) -> str:
     """negative / borderline / positive (inconclusive for NaN) with the decision thresholds
     of ``config``, as the pipeline's decision bands a drop."""
-    return Thresholds.from_config(config).band(drop_deg).value
+    return drop_band(drop_deg, config.decision).value
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def measure_holds(series: LandmarkSeries, config: Config,
     """Holds and their median drop from a *raw* landmark series, through the shipped
     analysis (``analyse_landmarks``: recording checks, side-swap fixing, cleaning, hold
     detection, the steady-hold median, the decision). ``estimator`` (e.g. one fitted
-    inside a cross-validation fold) replaces ``config.estimator``; nothing else differs.
+    inside a cross-validation fold) replaces ``config.measurement.estimator``; nothing else differs.
     """
     analysis = analyse_landmarks(series, config, estimator=estimator, markers=markers)
     return [MeasuredHold(t.hold.lifted_side, t.hold_start_s, t.hold_end_s,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import Config
+from ..config import RecordingConfig
 from ..geometry import ankle_raise_legs, frontal_ratios, hip_obliquity_deg, hip_width_px
 from ..landmarks import (
     LEFT_ANKLE,
@@ -41,7 +41,7 @@ class FramingCheck:
 def check_framing(xy_px: np.ndarray | None, visibility: np.ndarray | None, width: int,
                   height: int, *, min_visibility: float = 0.5,
                   min_height_fraction: float = 0.45,
-                  min_frontal_ratio: float = Config.min_frontal_ratio,
+                  min_frontal_ratio: float = RecordingConfig.min_frontal_ratio,
                   margin_fraction: float = 0.01) -> FramingCheck:
     """Whole body in view (head to ankles), tall enough in the picture, facing the camera.
 

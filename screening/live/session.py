@@ -19,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import Config
+from ..config import DecisionConfig
 from ..encode import H264Writer
-from ..results import Thresholds
 from .framing import observe
 from .protocol import GuidedProtocol, LiveStatus, LiveTimings, Stage
 
@@ -40,7 +39,7 @@ class LiveSession:
     recording_path: Path
     timings: LiveTimings = field(default_factory=LiveTimings)
     first_side: str = "left"
-    thresholds: Thresholds = Thresholds.from_config(Config())  # the pelvis line's colours
+    thresholds: DecisionConfig = field(default_factory=DecisionConfig)  # the line's colours
 
     def __post_init__(self) -> None:
         # guards the recorder, the status and the two flags below

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload, sessionmaker
 
-from ..config import Config
+from ..config import DecisionConfig, recorded_value
 from ..jsondoc import plain
 from ..results import (
     Classification,
@@ -34,7 +34,7 @@ from ..results import (
     ResultReadError,
     Side,
     Status,
-    Thresholds,
+    drop_band,
     read_result,
 )
 from ..results import SideResult as ResultSide
@@ -470,7 +470,6 @@ def side_dict(row: SideResult) -> dict:
 
 def session_dict(row: ScreeningSession, person: str) -> dict:
     cfg = row.config or {}
-    thresholds = Thresholds.from_settings(cfg)
     out = {
         "id": row.id, "person": person, "recorded_at": _iso(_aware(row.recorded_at)),
         "source": row.source, "input": row.input_name, "input_sha256": row.input_sha256,
@@ -478,8 +477,8 @@ def session_dict(row: ScreeningSession, person: str) -> dict:
         "software_version": row.software_version, "operator": row.operator,
         "notes": row.notes, "output_dir": row.output_dir,
         "annotated_video": row.annotated_video,
-        "thresholds": {"negative_below_deg": thresholds.negative_below_deg,
-                       "positive_from_deg": thresholds.positive_from_deg},
+        "thresholds": {name: float(recorded_value(cfg, name))
+                       for name in ("negative_below_deg", "positive_from_deg")},
         "config": cfg,
         "sides": [side_dict(side) for side in row.sides],
     }
@@ -492,7 +491,7 @@ def history_entry_as_result(entry: dict) -> tuple[Result, dict[str, DropStats]]:
     stance leg, and the spread of each side's drop. A leg with several holds gets the
     medians of their numbers and is classed from them with the default thresholds (the
     history kept no settings)."""
-    thresholds = Thresholds.from_config(Config())
+    thresholds = DecisionConfig()
     spreads: dict[str, DropStats] = {}
     by_side: dict[str, list[dict]] = {}
     for t in entry.get("tests") or []:
@@ -514,7 +513,7 @@ def history_entry_as_result(entry: dict) -> tuple[Result, dict[str, DropStats]]:
         elif not measured:
             cls = Classification.INCONCLUSIVE
         else:
-            cls = thresholds.band(med("drop_median_deg"))
+            cls = drop_band(med("drop_median_deg"), thresholds)
         compensated = any(t.get("compensated") for t in measured)
         weak = cls in (Classification.POSITIVE, Classification.BORDERLINE) or compensated
         sides.append(ResultSide(
@@ -526,8 +525,9 @@ def history_entry_as_result(entry: dict) -> tuple[Result, dict[str, DropStats]]:
         spreads[stance] = DropStats(med("drop_median_deg"), None, med("drop_p25_deg"),
                                     med("drop_p75_deg"))
     result = Result(input=entry.get("video") or "video", status=Status.OK, sides=tuple(sides),
-                    config={"negative_below_deg": thresholds.negative_below_deg,
-                            "positive_from_deg": thresholds.positive_from_deg})
+                    config={"decision": {
+                        "negative_below_deg": thresholds.negative_below_deg,
+                        "positive_from_deg": thresholds.positive_from_deg}})
     return result, spreads
 
 
