@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from .errors import InputError
 
@@ -27,6 +28,9 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".m
                     ".3gp", ".y4m", ".ts", ".mts")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".heic")
 SNIFF_BYTES = 4096
+
+Kind = Literal["video", "image", "text", "document", "unknown"]
+Mp4State = Literal["complete", "ends_early", "damaged"]
 
 FIX_COPY = ("Copy the video again from the camera or phone (let the copy or upload finish), "
             "or export it again from the app that made it; check that it plays to the end in "
@@ -49,13 +53,12 @@ class FileKind:
     boxes, which :func:`mp4_state` reads.
     """
 
-    kind: str
+    kind: Kind
     description: str = ""
     mp4_boxes: bool = False
 
 
-_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1",
-                b"avif", b"avis")
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"mif1", b"avif")  # still images
 _AUDIO_BRANDS = (b"M4A ", b"M4B ", b"M4P ")
 
 
@@ -85,7 +88,7 @@ def sniff(head: bytes) -> FileKind:
     return FileKind("unknown")
 
 
-_SIGNATURES = (
+_SIGNATURES: tuple[tuple[bytes, Kind, str], ...] = (
     (b"\x1a\x45\xdf\xa3", "video", "a Matroska/WebM video"),
     (b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", "video", "a Windows Media video"),
     (b"\x00\x00\x01\xba", "video", "an MPEG video"),
@@ -128,7 +131,7 @@ def read_head(path: Path, n_bytes: int = SNIFF_BYTES) -> bytes:
         return b""
 
 
-def mp4_state(path: Path) -> str:
+def mp4_state(path: Path) -> Mp4State:
     """``"complete"``, ``"ends_early"`` or ``"damaged"``: the top-level boxes of an MP4/MOV
     file, read from its start (only their 8-16 byte headers are read).
 

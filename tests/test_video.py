@@ -58,7 +58,7 @@ def test_prefetch_keeps_order_and_raises_errors_in_the_caller():
 
     def broken():
         yield 1
-        raise InputError("bad frame", "fix it", code="decode_error")
+        raise InputError("bad frame", "fix it", code="damaged_video")
 
     got = []
     with pytest.raises(InputError, match="bad frame"):
