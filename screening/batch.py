@@ -1,20 +1,19 @@
-"""Many inputs at once: collect files, run them, skip those already analysed, isolate every
-failure, and keep one ``summary.csv`` over the whole output folder.
+"""Many inputs at once: run them, skip those already analysed, isolate every failure, and
+rebuild one ``summary.csv`` over the whole output folder.
 
-Where the analyses run is a :class:`Runner`: this process (:class:`SerialRunner`), a local
-process pool (:class:`ProcessRunner`), or a Dask cluster (:class:`screening.cluster.DaskRunner`).
-Every runner calls :func:`analyse_job` once per input, and each worker loads the pose model
-once and reuses it (:mod:`screening.pose.reuse`), so the outputs are the same whichever runs
+Which files and which result folders: :mod:`screening.inputs`; the summary:
+:mod:`screening.summary_csv` (both also reachable from here, as before). Where the analyses
+run is a :class:`Runner`: this process (:class:`SerialRunner`), a local process pool
+(:class:`ProcessRunner`), or a Dask cluster (:class:`screening.cluster.DaskRunner`). Every
+runner calls :func:`analyse_job` once per input, and each worker loads the pose model once
+and reuses it (:mod:`screening.pose.reuse`), so the outputs are the same whichever runs
 them.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
 import json
-import os
 import platform
 import shutil
 from collections.abc import Callable, Iterator
@@ -26,59 +25,28 @@ from typing import TYPE_CHECKING, Protocol
 
 from .config import Config, recorded_config
 from .errors import ModelError, ScreeningError
-from .files import atomic_open
+from .inputs import collect_inputs, output_names
 from .pose.model import ModelInfo, resolve_model
 from .progress import Progress, noop
 from .report import RESULT_JSON, write_result_document
-from .video import VIDEO_EXTENSIONS
+from .summary_csv import (
+    SUMMARY_COLUMNS,
+    SUMMARY_CSV,
+    result_files,
+    study_rows,
+    summary_rows,
+    write_summary,
+)
 
 if TYPE_CHECKING:
     from .pose.reuse import ReusedPose
 
-SUMMARY_CSV = "summary.csv"
-SUMMARY_COLUMNS = (
-    "input", "output_dir", "label", "person", "date", "status", "error_code", "error_message",
-    "test_index", "stance_side", "lifted_side", "hold_start_s", "hold_end_s", "hold_duration_s",
-    "pelvic_drop_median_deg", "pelvic_drop_peak_deg", "time_to_drop_s",
-    "trunk_lean_median_deg", "classification", "compensated", "weak_side",
-)
-
-
-def collect_inputs(paths: list[str | Path]) -> list[Path]:
-    """Files as given; folders searched recursively for video files (by extension).
-
-    Paths that do not exist are kept, so that they are reported as failed inputs.
-    """
-    found: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            # Hidden files and folders below the given folder are skipped; the folder itself
-            # may lie anywhere, also under a hidden one (~/.cache/..., ~/.local/share/...).
-            found.extend(sorted(f for f in p.rglob("*") if f.is_file()
-                                and f.suffix.lower() in VIDEO_EXTENSIONS
-                                and not any(part.startswith(".")
-                                            for part in f.relative_to(p).parts)))
-        else:
-            found.append(p)
-    unique: dict[str, Path] = {}
-    for f in found:
-        unique.setdefault(str(f.resolve()), f)
-    return list(unique.values())
-
-
-def output_names(inputs: list[Path]) -> dict[Path, str]:
-    """Output folder name per input: the file stem, made unique with a short path hash."""
-    stems: dict[str, int] = {}
-    for p in inputs:
-        stems[p.stem] = stems.get(p.stem, 0) + 1
-    names = {}
-    for p in inputs:
-        if stems[p.stem] == 1:
-            names[p] = p.stem
-        else:
-            digest = hashlib.sha1(str(p.resolve()).encode()).hexdigest()[:6]
-            names[p] = f"{p.stem}-{digest}"
-    return names
+__all__ = [
+    "SUMMARY_COLUMNS", "SUMMARY_CSV", "Finished", "ItemOutcome", "Job", "ProcessRunner",
+    "Runner", "SerialRunner", "analyse_job", "collect_inputs", "model_on_this_machine",
+    "output_names", "result_files", "run_batch", "study_rows", "summary_rows",
+    "write_summary",
+]
 
 
 def _already_done(result_path: Path, input_path: Path, config: Config) -> bool:
@@ -278,9 +246,8 @@ def _crash_document(job: Job, problem: BaseException) -> dict:
     if isinstance(problem, ScreeningError):
         error = problem
     else:
-        name = Path(job.input).name
         error = ScreeningError(
-            f"The analysis of {name} stopped unexpectedly (the worker process crashed).",
+            "The analysis stopped unexpectedly: the worker process that ran it crashed.",
             "Try this file alone with --jobs 1; if it fails again, it may be too large for "
             "the memory available.", code="worker_crashed")
     doc = {"schema_version": "1.0", "input": job.input, "status": "error",
@@ -298,96 +265,3 @@ def _remove_leftovers(out_root: Path, names: list[str]) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _document_rows(doc: dict, *, input_text: str, output_dir: str, label: str, person: str,
-                   date: str) -> list[dict]:
-    base = {"input": input_text, "output_dir": output_dir, "label": label, "person": person,
-            "date": date, "status": doc.get("status"),
-            "error_code": (doc.get("error") or {}).get("code", ""),
-            "error_message": (doc.get("error") or {}).get("message", "")}
-    tests = doc.get("tests") or []
-    if not tests:
-        return [base]
-    rows = []
-    for i, t in enumerate(tests):
-        rows.append({**base, "test_index": i, "stance_side": t["stance_side"],
-                     "lifted_side": t["lifted_side"], "hold_start_s": t["hold_start_s"],
-                     "hold_end_s": t["hold_end_s"], "hold_duration_s": t["hold_duration_s"],
-                     "pelvic_drop_median_deg": t["pelvic_drop_deg"]["median"],
-                     "pelvic_drop_peak_deg": t["pelvic_drop_deg"]["peak"],
-                     "time_to_drop_s": t["time_to_drop_s"],
-                     "trunk_lean_median_deg": t["trunk_lean_deg"]["median"],
-                     "classification": t["classification"], "compensated": t["compensated"],
-                     "weak_side": t["weak_side"]})
-    return rows
-
-
-def _person(doc: dict) -> str:
-    """The optional ``person`` of a result: a name or id string, or a record with one."""
-    person = doc.get("person")
-    if isinstance(person, dict):
-        person = person.get("name") or person.get("id") or ""
-    return "" if person is None else str(person)
-
-
-def _date(doc: dict, result_file: Path) -> str:
-    """When the input was analysed: ``analysed_at`` from result.json, else the time the
-    file was written (ISO 8601, local time with offset)."""
-    when = doc.get("analysed_at")
-    if isinstance(when, str) and when:
-        return when
-    stamp = dt.datetime.fromtimestamp(result_file.stat().st_mtime).astimezone()
-    return stamp.isoformat(timespec="seconds")
-
-
-def summary_rows(outcomes: list[ItemOutcome]) -> list[dict]:
-    """summary.csv rows of this run's outcomes (``output_dir`` relative to the batch's
-    output folder)."""
-    rows = []
-    for o in outcomes:
-        result_file = o.out_dir / RESULT_JSON
-        date = (o.document.get("analysed_at") or "") if not result_file.is_file() \
-            else _date(o.document, result_file)
-        rows.extend(_document_rows(o.document, input_text=str(o.document.get("input", o.input)),
-                                   output_dir=o.out_dir.name, label=o.out_dir.name,
-                                   person=_person(o.document), date=date))
-    return rows
-
-
-def result_files(out_root: Path) -> list[Path]:
-    """Every result.json under ``out_root`` (hidden folders, e.g. staging ones, skipped)."""
-    found = []
-    for folder, subfolders, files in os.walk(out_root):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        if RESULT_JSON in files:
-            found.append(Path(folder) / RESULT_JSON)
-    return sorted(found, key=lambda f: f.relative_to(out_root).parts)
-
-
-def study_rows(out_root: Path) -> list[dict]:
-    """summary.csv rows of every result folder under ``out_root``, whichever run made it."""
-    out_root = Path(out_root)
-    rows = []
-    for result_file in result_files(out_root):
-        try:
-            doc = json.loads(result_file.read_text())
-        except (OSError, ValueError):
-            continue  # being replaced right now, or not ours
-        if not isinstance(doc, dict):
-            continue
-        folder = result_file.parent
-        rows.extend(_document_rows(doc, input_text=str(doc.get("input", "")),
-                                   output_dir=folder.relative_to(out_root).as_posix(),
-                                   label=folder.name, person=_person(doc),
-                                   date=_date(doc, result_file)))
-    return rows
-
-
-def write_summary(out_root: Path) -> Path:
-    """Rebuild ``out_root/summary.csv`` from every result under ``out_root``, atomically."""
-    path = Path(out_root) / SUMMARY_CSV
-    with atomic_open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS, restval="")
-        writer.writeheader()
-        for row in study_rows(Path(out_root)):
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return path

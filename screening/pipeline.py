@@ -55,7 +55,8 @@ class AnalysisResult:
     markers: MarkerSeries | None = None  # printed pelvis markers, one sample per pose frame
     outputs: dict[str, str] = field(default_factory=dict)
     input_sha256: str | None = None   # of the input file, when it could be read
-    notes: list[str] = field(default_factory=list)  # problems with the outputs, not the test
+    notes: list[str] = field(default_factory=list)  # problems with the file or the outputs,
+    #                                                 not with the test
     source: str = ""                  # where the video was read, when not ``input`` itself
     analysed_at: str = ""             # ISO 8601 local time with offset, seconds
     # analysed again from saved landmarks: when and by which versions the pose was found
@@ -214,6 +215,7 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
                 backend.close()
         result.landmarks = series
         result.markers = markers
+        result.notes.extend(ends_early_notes(info, series))
         progress(0.85, "measuring")
         result.analysis = analyse_landmarks(series, config, markers=markers)
         result.status = "ok"
@@ -224,7 +226,7 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
                                   "Use a shorter clip or a lower resolution (1080p is plenty).",
                                   code="too_large")
     except Exception as exc:  # a bug: report it as a result, never as a traceback
-        result.error = internal_error(Path(path).name, exc)
+        result.error = internal_error(exc)
     try:
         if out_dir is not None:
             progress(0.9, "writing outputs")
@@ -234,6 +236,21 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
             store.close()
     progress(1.0, "done")
     return result
+
+
+def ends_early_notes(info: VideoInfo, series: LandmarkSeries) -> list[str]:
+    """A warning when the frames stop well before the duration the file declares (a file
+    cut off while it was copied, or damaged after some point): the part before it is
+    analysed, and the user should know that the rest was not. More than 1 s and more than
+    a tenth of the video must be missing, so a frame-rate cap or a last frame's length
+    never trigger it."""
+    decoded_s = float(series.t_s[-1]) if len(series) else 0.0
+    missing_s = info.duration_s - decoded_s
+    if info.duration_s <= 0 or missing_s <= max(1.0, 0.1 * info.duration_s):
+        return []
+    return [f"The video ends early or is damaged: its frames stop at {decoded_s:.1f} s of "
+            f"the {info.duration_s:.1f} s it declares, so only that part was analysed. If "
+            "the test goes on after it, copy the video again from the camera or phone."]
 
 
 def _sha256(path: str | Path) -> str | None:
@@ -275,10 +292,10 @@ def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames) -> 
     result.status = "error"
 
 
-def internal_error(name: str, exc: Exception) -> ScreeningError:
-    """A bug met while analysing ``name``, as an error for the result (with the traceback
-    in its details), never as a traceback on the screen."""
+def internal_error(exc: Exception) -> ScreeningError:
+    """A bug met during an analysis, as an error for the result (with the traceback in its
+    details), never as a traceback on the screen. The caller names the file."""
     return ScreeningError(
-        f"Internal error while analysing {name}: {type(exc).__name__}: {exc}",
+        f"Internal error while analysing the video: {type(exc).__name__}: {exc}",
         "Please report this with the video if you can; the details are in result.json "
         "(error.details).", code="internal_error", details=traceback.format_exc())

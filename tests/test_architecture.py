@@ -165,6 +165,8 @@ def test_the_low_floor_stays_low():
     for module in ("landmarks", "errors", "files", "progress", "encode"):
         assert graph[f"screening.{module}"] == set(), module
     assert graph["screening.geometry"] == {"screening.landmarks"}
+    assert graph["screening.filekind"] == {"screening.errors"}
+    assert graph["screening.inputs"] == {"screening.filekind"}
 
 
 # -- the checker itself -------------------------------------------------------------------

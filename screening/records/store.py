@@ -1,18 +1,18 @@
-"""Reading and writing the records: people, sessions and their side results.
+"""Reading and writing the records: people, sessions and their side results, and imports
+of result folders and of the app's earlier history.
 
 Every query is limited to one organisation (default ``"local"``). Writes are retried when
 two processes collide (a unique constraint decides who was first), so nothing is recorded
-twice and nothing is lost.
+twice and nothing is lost. Beside it: ``rows`` (result documents to rows and back),
+``export`` (CSV), ``opening`` (one open database per URL), ``db`` (URLs, engines and what
+a database failure means).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,20 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload, sessionmaker
 
-from ..config import recorded_value
-from . import migrate
-from .compare import asymmetry
-from .db import (
-    DATA_DIR_ENV,
-    DATABASE_URL_ENV,
-    RecordsError,
-    database_url,
-    default_data_dir,
-    hide_password,
-    is_sqlite,
-    make_engine,
-    scrub,
-)
+from .db import RecordsError, explain, hide_password, is_sqlite, make_engine
 from .models import (
     DEFAULT_ORGANISATION,
     HistoryImport,
@@ -44,21 +31,14 @@ from .models import (
     ScreeningSession,
     SideResult,
 )
+from .rows import aware_utc, history_entry_as_result, iso, session_dict, side_rows
 
-HISTORY_FILE = "history.json"
 SOURCES = ("webcam", "upload", "cli", "batch", "import", "history")
 _RETRIES = 8
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite gives naive datetimes back: they were stored in UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value
 
 
 def sha256_of_file(path: str | Path) -> str:
@@ -114,31 +94,7 @@ class Records:
     # -- errors --------------------------------------------------------------------------
     def explain(self, exc: BaseException, action: str) -> RecordsError:
         """A RecordsError saying what failed, why and how to fix it; no password."""
-        orig = getattr(exc, "orig", None) or exc
-        reason = scrub(" ".join(str(orig).split("\n")[0].split()), self.url)[:300]
-        where = self.safe_url
-        low = reason.lower()
-        if self.is_sqlite and ("readonly" in low or "read-only" in low):
-            why = "the database file or its folder is read-only"
-            hint = (f"Make {self.url.database} and its folder writable, or set "
-                    f"{DATA_DIR_ENV} (or {DATABASE_URL_ENV}) to a writable place.")
-        elif self.is_sqlite and "unable to open" in low:
-            why = "the database file cannot be opened"
-            hint = (f"Check that the folder of {self.url.database} exists and is writable, "
-                    f"or set {DATA_DIR_ENV} to another folder.")
-        elif "locked" in low or "busy" in low:
-            why = "the database stayed busy (another program is writing to it)"
-            hint = "Try again in a moment."
-        elif self.is_sqlite:
-            why = "the database file cannot be used"
-            hint = (f"Check the file, or set {DATA_DIR_ENV} / {DATABASE_URL_ENV} to another "
-                    "place.")
-        else:
-            why = "the database server cannot be reached or refused the request"
-            hint = (f"Check that the server is running, and the host, port, user, password "
-                    f"and database name in {DATABASE_URL_ENV}.")
-        return RecordsError(f"Could not {action} in the records database {where}: {why} "
-                            f"({reason}).", hint, code="records_unavailable")
+        return explain(self.url, exc, action)
 
     def _run(self, action: str, fn):
         """``fn(orm_session)`` in one transaction, retried when two writers collide."""
@@ -192,8 +148,8 @@ class Records:
                 .where(Person.organisation == organisation)
                 .group_by(Person.id).order_by(Person.label)).all()
             return [{"label": p.label, "notes": p.notes, "sessions": n,
-                     "last_recorded_at": _iso(_aware(last)),
-                     "created_at": _iso(_aware(p.created_at))} for p, n, last in rows]
+                     "last_recorded_at": iso(aware_utc(last)),
+                     "created_at": iso(aware_utc(p.created_at))} for p, n, last in rows]
         return self._run("list the people", work)
 
     def forget(self, label: str, *, organisation: str = DEFAULT_ORGANISATION) -> int | None:
@@ -366,7 +322,7 @@ class Records:
         n = 0
         for entry in entries:
             try:
-                when = _aware(dt.datetime.fromisoformat(str(entry["recorded_at"])))
+                when = aware_utc(dt.datetime.fromisoformat(str(entry["recorded_at"])))
                 tests = list(entry.get("tests") or [])
             except (KeyError, TypeError, ValueError):
                 continue
@@ -387,187 +343,3 @@ class Records:
         return n
 
 
-# ---------------------------------------------------------------------------------------
-# documents <-> rows
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.isoformat(timespec="seconds")
-
-
-def side_rows(doc: dict) -> list[dict]:
-    """Column values of every ``sides`` entry of a result document (older documents
-    without ``sides``: one side per hold)."""
-    entries = doc.get("sides")
-    if not entries:
-        entries = [{**t, "n_holds": 1, "tests": [i]} for i, t in enumerate(doc.get("tests") or [])]
-    rows = []
-    for pos, side in enumerate(entries):
-        drop = side.get("pelvic_drop_deg") or {}
-        rows.append({
-            "position": pos, "stance_side": side["stance_side"],
-            "lifted_side": side.get("lifted_side"),
-            "classification": side.get("classification") or "inconclusive",
-            "drop_median_deg": drop.get("median"), "drop_p25_deg": drop.get("p25"),
-            "drop_p75_deg": drop.get("p75"), "drop_peak_deg": drop.get("peak"),
-            "trunk_lean_median_deg": (side.get("trunk_lean_deg") or {}).get("median"),
-            "weak_side": side.get("weak_side"), "compensated": bool(side.get("compensated")),
-            "n_holds": int(side.get("n_holds") or 1), "n_measured": side.get("n_measured"),
-            "entry": side,
-        })
-    return rows
-
-
-def side_dict(row: SideResult) -> dict:
-    """The side as in result.json's ``sides``: the stored entry, numbers from the columns."""
-    drop = {"median": row.drop_median_deg}
-    for key, value in (("p25", row.drop_p25_deg), ("p75", row.drop_p75_deg),
-                       ("peak", row.drop_peak_deg)):
-        if value is not None:
-            drop[key] = value
-    return {**(row.entry or {}), "stance_side": row.stance_side,
-            "lifted_side": row.lifted_side, "classification": row.classification,
-            "pelvic_drop_deg": drop, "trunk_lean_deg": {"median": row.trunk_lean_median_deg},
-            "weak_side": row.weak_side, "compensated": row.compensated,
-            "n_holds": row.n_holds, "n_measured": row.n_measured}
-
-
-def session_dict(row: ScreeningSession, person: str) -> dict:
-    cfg = row.config or {}
-    out = {
-        "id": row.id, "person": person, "recorded_at": _iso(_aware(row.recorded_at)),
-        "source": row.source, "input": row.input_name, "input_sha256": row.input_sha256,
-        "model_sha256": row.model_sha256, "estimator": row.estimator,
-        "software_version": row.software_version, "operator": row.operator,
-        "notes": row.notes, "output_dir": row.output_dir,
-        "annotated_video": row.annotated_video,
-        "thresholds": {name: float(recorded_value(cfg, name))
-                       for name in ("negative_below_deg", "positive_from_deg")},
-        "config": cfg,
-        "sides": [side_dict(side) for side in row.sides],
-    }
-    out["asymmetry"] = asymmetry(out)
-    return out
-
-
-def history_entry_as_result(entry: dict) -> dict:
-    """An entry of the earlier JSON history (one per hold) as a result document with one
-    side per stance leg. A leg with several holds gets the medians of their numbers and is
-    classed from them with the default thresholds (2 and 4 deg)."""
-    by_side: dict[str, list[dict]] = {}
-    for t in entry.get("tests") or []:
-        by_side.setdefault(t["stance_side"], []).append(t)
-    sides = []
-    for stance, tests in by_side.items():
-        measured = [t for t in tests if t.get("classification") != "inconclusive"
-                    and t.get("drop_median_deg") is not None]
-
-        def med(key, rows=measured):
-            vals = sorted(t[key] for t in rows if t.get(key) is not None)
-            if not vals:
-                return None
-            mid = len(vals) // 2
-            return round(vals[mid] if len(vals) % 2 else (vals[mid - 1] + vals[mid]) / 2, 2)
-
-        if len(tests) == 1:
-            cls = tests[0].get("classification") or "inconclusive"
-        elif not measured:
-            cls = "inconclusive"
-        else:
-            d = med("drop_median_deg")
-            cls = "positive" if d >= 4.0 else "borderline" if d >= 2.0 else "negative"
-        compensated = any(t.get("compensated") for t in measured)
-        sides.append({
-            "stance_side": stance, "lifted_side": "left" if stance == "right" else "right",
-            "n_holds": len(tests), "n_measured": len(measured),
-            "pelvic_drop_deg": {"median": med("drop_median_deg"), "p25": med("drop_p25_deg"),
-                                "p75": med("drop_p75_deg")},
-            "trunk_lean_deg": {"median": med("trunk_lean_median_deg")},
-            "classification": cls, "compensated": compensated,
-            "weak_side": stance if cls in ("positive", "borderline") or compensated else None,
-            "history_tests": tests,
-        })
-    return {"status": "ok", "input": entry.get("video") or "video", "sides": sides,
-            "tests": entry.get("tests"), "config": {"negative_below_deg": 2.0,
-                                                    "positive_from_deg": 4.0}}
-
-
-CSV_COLUMNS = ("person", "recorded_at", "source", "input", "stance_side", "classification",
-               "pelvic_drop_median_deg", "pelvic_drop_p25_deg", "pelvic_drop_p75_deg",
-               "pelvic_drop_peak_deg", "trunk_lean_median_deg", "weak_side", "compensated",
-               "n_holds", "asymmetry_left_minus_right_deg", "asymmetry_exceeds_noise",
-               "operator", "notes")
-
-
-def sessions_csv(sessions: list[dict]) -> str:
-    """One row per tested side of every session."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for ses in sessions:
-        asym = ses.get("asymmetry") or {}
-        for side in ses["sides"]:
-            drop = side.get("pelvic_drop_deg") or {}
-            row = {"person": ses["person"], "recorded_at": ses["recorded_at"],
-                   "source": ses["source"], "input": ses["input"],
-                   "stance_side": side["stance_side"],
-                   "classification": side["classification"],
-                   "pelvic_drop_median_deg": drop.get("median"),
-                   "pelvic_drop_p25_deg": drop.get("p25"),
-                   "pelvic_drop_p75_deg": drop.get("p75"),
-                   "pelvic_drop_peak_deg": drop.get("peak"),
-                   "trunk_lean_median_deg": (side.get("trunk_lean_deg") or {}).get("median"),
-                   "weak_side": side.get("weak_side"), "compensated": side.get("compensated"),
-                   "n_holds": side.get("n_holds"),
-                   "asymmetry_left_minus_right_deg": asym.get("difference_deg"),
-                   "asymmetry_exceeds_noise": asym.get("exceeds_noise"),
-                   "operator": ses.get("operator"), "notes": ses.get("notes")}
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return buf.getvalue()
-
-
-# ---------------------------------------------------------------------------------------
-# opening
-
-
-_open: dict[str, Records] = {}
-_open_lock = threading.Lock()
-
-
-def open_records(url: str | URL | None = None, *, data_dir: str | Path | None = None,
-                 env: dict | None = None) -> Records:
-    """The records database (``url``, else ``PELVIC_SCREEN_DATABASE_URL``, else the SQLite
-    file in the data folder), its schema created or upgraded on first use, and the earlier
-    ``history.json`` of the data folder imported once. Raises RecordsError."""
-    resolved = database_url(url, env)
-    folder = Path(data_dir) if data_dir is not None else default_data_dir(env)
-    key = resolved.render_as_string(hide_password=False) + "|" + str(folder)
-    with _open_lock:
-        records = _open.get(key)
-        if records is not None:
-            return records
-        records = Records(resolved)
-        try:
-            migrate.upgrade(records.engine)
-        except RecordsError:
-            records.dispose()
-            raise
-        except (DBAPIError, SQLAlchemyError, OSError) as exc:
-            records.dispose()
-            raise records.explain(exc, "open or create the schema") from None
-        history = folder / HISTORY_FILE
-        if history.is_file():
-            try:
-                records.import_json_history(history)
-            except RecordsError as exc:   # it does not block the records
-                records.warnings.append(exc.one_line())
-        _open[key] = records
-        return records
-
-
-def close_all() -> None:
-    """Forget every open database (tests; a changed URL)."""
-    with _open_lock:
-        for records in _open.values():
-            records.dispose()
-        _open.clear()
