@@ -289,9 +289,43 @@ def test_a_built_in_sample_can_be_analysed_without_any_video(data_dir, model):
     assert _people(data_dir) == []                # samples are not the user's progress
 
 
-def test_webcam_sessions_are_named_by_date_and_time(data_dir):
+@pytest.mark.model
+def test_webcam_sessions_are_named_by_date_and_time(data_dir, model):
     pytest.importorskip("streamlit_webrtc")
     at = app_on("webcam")
     name = at.session_state["live_session"].recording_path.name
     assert name.startswith("webcam 20") and name.endswith(".mp4"), name
     assert at.selectbox(key="live_person").value == "me"
+
+
+# -- the webcam page: following one attempt to start the camera --------------------------
+
+def test_camera_attempt_is_followed_from_start_to_end():
+    from app_pages.webcam import follow_camera
+
+    assert follow_camera(None, signalling=False, playing=False, now_s=1.0) is None
+    run = follow_camera(None, signalling=True, playing=False, now_s=2.0)    # START
+    assert (run.started_s, run.playing_s, run.ended_s) == (2.0, None, None)
+    run = follow_camera(run, signalling=False, playing=True, now_s=3.5)     # connected
+    assert (run.started_s, run.playing_s, run.ended_s) == (2.0, 3.5, None)
+    run = follow_camera(run, signalling=False, playing=True, now_s=9.0)
+    assert run.playing_s == 3.5
+    run = follow_camera(run, signalling=False, playing=False, now_s=10.0)   # stopped
+    assert run.ended_s == 10.0
+    assert follow_camera(run, signalling=False, playing=False, now_s=30.0).ended_s == 10.0
+    again = follow_camera(run, signalling=True, playing=False, now_s=31.0)  # START again
+    assert (again.started_s, again.playing_s, again.ended_s) == (31.0, None, None)
+
+
+def test_a_camera_that_stops_early_says_how_far_it_got():
+    from app_pages.webcam import CameraRun, StreamState, camera_outcome
+
+    no_frames = StreamState(frames=0, last_frame_s=None, error=None)
+    frames = StreamState(frames=60, last_frame_s=12.0, error=None)
+    never = CameraRun(started_s=0.0, ended_s=14.0)
+    assert "did not connect (14 s after START)" in camera_outcome(never, no_frames, 0.0)
+    dark = CameraRun(started_s=0.0, playing_s=2.0, ended_s=4.0)
+    assert "no picture arrived" in camera_outcome(dark, no_frames, 0.0)
+    early = CameraRun(started_s=0.0, playing_s=2.0, ended_s=4.0)
+    assert "stopped after 2 s, before the test began" in camera_outcome(early, frames, 0.0)
+    assert "after 9 s of recording" in camera_outcome(early, frames, 9.0)
