@@ -7,7 +7,8 @@ a History page; and a Learn page. Everything runs locally.
 
 This file only routes: it reads the settings (app_pages/settings.py lists the environment
 variables) and sends each page to its module in ``app_pages/``. A page is opened by its
-path (``/upload``) or, as before, by ``?page=webcam|upload|batch|history|learn``.
+path (``/upload``; the webcam page is the root) or, as before, by
+``?page=webcam|upload|batch|history|learn``.
 """
 
 from __future__ import annotations
@@ -79,12 +80,15 @@ def main() -> None:
         return
     if settings.ice_loopback:
         offer_loopback_candidates_only()
-    # ``?page=upload`` (the older form of the address) opens that page at the root URL
+    pages = {p.slug: st.Page(page_runner(p, settings), title=p.title, icon=p.icon,
+                             url_path=p.slug, default=p is PAGES[0])
+             for p in PAGES}
+    page = st.navigation(list(pages.values()))
+    # the older form of the address, ``/?page=upload``: go to that page's own address
     asked = st.query_params.get("page", "")
-    default = asked if any(p.slug == asked for p in PAGES) else PAGES[0].slug
-    page = st.navigation([st.Page(page_runner(p, settings), title=p.title, icon=p.icon,
-                                  url_path=p.slug, default=p.slug == default)
-                          for p in PAGES])
+    if page is pages[PAGES[0].slug] and asked in pages and asked != PAGES[0].slug:
+        st.switch_page(pages[asked], query_params={
+            k: v for k, v in st.query_params.to_dict().items() if k != "page"})
     st.sidebar.caption(content.markdown("privacy"))
     st.sidebar.caption("Screening and education, not a diagnosis.")
     page.run()
