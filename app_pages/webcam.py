@@ -28,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import NoReturn
 
 import numpy as np
 import streamlit as st
@@ -35,6 +36,7 @@ import streamlit as st
 from screening import content
 from screening.errors import ModelError
 from screening.live import LazyPose, LiveSession, LiveStatus, LiveTimings
+from screening.pose.model import ModelInfo, resolve_model
 
 from .account import Account, choose_person, session_details
 from .files import new_workdir
@@ -132,15 +134,14 @@ def camera_outcome(run: CameraRun, stream: StreamState, recorded_s: float) -> st
 
 
 @st.cache_resource(show_spinner="Loading the pose model...")
-def pose_model():
+def pose_model() -> ModelInfo:
     """The pose model, checked once per server; MediaPipe imported with it."""
     from screening.pose.mediapipe_backend import MediaPipePose  # noqa: F401 (import now)
-    from screening.pose.model import resolve_model
 
     return resolve_model()
 
 
-def make_live_pose(model):
+def make_live_pose(model: ModelInfo):
     from screening.pose.mediapipe_backend import MediaPipePose
 
     return MediaPipePose(model, video_mode=True, people_check_s=None)
@@ -224,9 +225,9 @@ def page(settings: Settings, account: Account) -> None:
 
     if st.session_state.get("live_result") is None:
         if ctx.state.playing:
-            follow_protocol(status_box, live, log, run)   # returns only by a rerun
+            follow_protocol(status_box, live, log, run)   # ends by a rerun
         elif ctx.state.signalling:
-            follow_connecting(status_box, run)             # returns only by a rerun
+            follow_connecting(status_box, run)             # ends by a rerun
     if st.session_state.get("live_result") is None:
         if live.status().done:
             analyse_recording(live, label, account, operator=operator, notes=notes)
@@ -278,7 +279,7 @@ def start_new_test() -> None:
     st.rerun()
 
 
-def follow_connecting(box, run: CameraRun) -> None:
+def follow_connecting(box, run: CameraRun) -> NoReturn:
     """While the browser and the server connect: how long, and what helps if it lasts."""
     while True:
         waited_s = time.monotonic() - run.started_s
@@ -291,15 +292,19 @@ def follow_connecting(box, run: CameraRun) -> None:
         time.sleep(0.25)
 
 
-def follow_protocol(box, live: LiveSession, log: StreamLog, run: CameraRun) -> None:
-    """While the camera is on: the protocol's prompt, timers and problems, until it is
-    done (then the camera is switched off and the page reruns)."""
+def follow_protocol(box, live: LiveSession, log: StreamLog, run: CameraRun) -> NoReturn:
+    """While the camera is on: the protocol's prompt, timers and problems. Once the protocol
+    is done, one rerun renders the camera switched off; the page then waits here for the
+    camera to report it is off, and the next run analyses the recording."""
     while True:
         status = live.status()
-        show_live_status(box, status, live, log.snapshot(), run)
-        if status.done:
+        if not status.done:
+            show_live_status(box, status, live, log.snapshot(), run)
+        elif not st.session_state.get("live_stop"):
             st.session_state["live_stop"] = True
             st.rerun()
+        else:
+            box.markdown("#### Done: switching the camera off...")
         time.sleep(0.2)
 
 
