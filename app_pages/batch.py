@@ -13,7 +13,7 @@ from screening.report_html import CLASS_WORDS
 
 from .account import Account, choose_person
 from .files import UPLOAD_TYPES, file_uploader, new_workdir, save_uploads, zip_folder
-from .publish import finish_output
+from .publish import bar_progress, finish_output
 from .results import show_bundle
 from .settings import Settings
 
@@ -34,14 +34,7 @@ def page(settings: Settings, account: Account) -> None:
         inputs_dir, out_root = work / "inputs", work / "results"
         inputs = save_uploads(usable, inputs_dir)
         bar = st.progress(0.0, text=f"0 of {len(inputs)} videos analysed")
-        done: list = []
-
-        def on_item(outcome) -> None:
-            done.append(outcome)
-            bar.progress(len(done) / len(inputs),
-                         text=f"{len(done)} of {len(inputs)} videos analysed")
-
-        outcomes = run_batch(inputs, out_root, on_item=on_item)
+        outcomes = run_batch(inputs, out_root, progress=bar_progress(bar))
         bar.empty()
         bundles = [finish_output(o.out_dir, o.document, source="batch", person=label,
                                  account=account) for o in outcomes]

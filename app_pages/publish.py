@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from screening import Config, analyze_video
+from screening.progress import Progress
 from screening.records import DEFAULT_ORGANISATION, record_result
 from screening.report_html import ResultBundle, load_bundle
 
@@ -57,13 +58,18 @@ def run_with_progress(src: Path, out_dir: Path, *, source: str, person: str | No
                       notes: str | None = None) -> ResultBundle:
     """:func:`analyse_file` with a progress bar on the page."""
     bar = st.progress(0.0, text="Starting...")
-
-    def progress(fraction: float, message: str) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"Analysing: {message}")
-
     try:
         bundle = analyse_file(src, out_dir, source=source, person=person, account=account,
-                              progress=progress, operator=operator, notes=notes)
+                              progress=bar_progress(bar, "Analysing: "), operator=operator,
+                              notes=notes)
     finally:
         bar.empty()
     return bundle
+
+
+def bar_progress(bar, prefix: str = "") -> Progress:
+    """A :class:`screening.progress.Progress` shown on a Streamlit progress bar."""
+    def report(fraction: float, message: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=prefix + message)
+
+    return report

@@ -296,8 +296,8 @@ def follow_protocol(box, live: LiveSession, log: StreamLog, run: CameraRun) -> N
     """While the camera is on: the protocol's prompt, timers and problems. Once the protocol
     is done, one rerun renders the camera switched off; the page then waits here for the
     camera to report it is off, and the next run analyses the recording."""
+    status = live.status()
     while True:
-        status = live.status()
         if not status.done:
             show_live_status(box, status, live, log.snapshot(), run)
         elif not st.session_state.get("live_stop"):
@@ -305,7 +305,10 @@ def follow_protocol(box, live: LiveSession, log: StreamLog, run: CameraRun) -> N
             st.rerun()
         else:
             box.markdown("#### Done: switching the camera off...")
-        time.sleep(0.2)
+        # the next status as soon as a frame gives one; without frames the box is drawn
+        # again every 0.2 s (the time without a picture goes on), which is also when a
+        # rerun (STOP, a widget) replaces this run
+        status = live.next_status(timeout_s=0.2) or status
 
 
 def show_live_status(box, status: LiveStatus, live: LiveSession, stream: StreamState,

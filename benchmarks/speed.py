@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -37,9 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from screening import Config, analyze_video  # noqa: E402
+from screening.encode import H264Writer  # noqa: E402
 from screening.pipeline import estimate_pose, versions  # noqa: E402
 from screening.pose.mediapipe_backend import MediaPipePose  # noqa: E402
 from screening.pose.model import resolve_model  # noqa: E402
+from screening.progress import printer, sub_range  # noqa: E402
 from screening.video import probe  # noqa: E402
 
 
@@ -48,20 +49,9 @@ def make_1080p30(src: Path, dst: Path, seconds: float) -> Path:
     with av.open(str(src)) as c:
         frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
         rate = float(c.streams.video[0].average_rate or 30)
-    out = av.open(str(dst), "w")
-    stream = out.add_stream("libx264", rate=30)
-    stream.width, stream.height, stream.pix_fmt = 1080, 1920, "yuv420p"
-    stream.options = {"crf": "20", "preset": "veryfast"}
-    n = int(seconds * 30)
-    for i in range(n):
-        rgb = frames[min(int(i / 30 * rate), len(frames) - 1)]
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(width=1080, height=1920)
-        frame.pts, frame.time_base = i, Fraction(1, 30)
-        for p in stream.encode(frame):
-            out.mux(p)
-    for p in stream.encode():
-        out.mux(p)
-    out.close()
+    with H264Writer(dst, fps=30, crf=20, preset="veryfast", size_px=(1080, 1920)) as writer:
+        for i in range(int(seconds * 30)):
+            writer.write(frames[min(int(i / 30 * rate), len(frames) - 1)], i / 30)
     return dst
 
 
@@ -84,30 +74,40 @@ def main() -> None:
     args = parser.parse_args()
     model = resolve_model()
     config = Config()
+    progress = printer(prefix="speed: ")  # on stderr; the JSON goes to stdout
     with tempfile.TemporaryDirectory() as tmp:
+        if args.clip is None:
+            progress(0.0, "making the 1080p30 clip")
         clip = args.clip or make_1080p30(default_source(), Path(tmp) / "clip_1080p30.mp4",
                                          args.seconds)
         info = probe(clip)
         bare, full, every, cli = [], [], [], []
-        for _ in range(args.repeat):
+        for k in range(args.repeat):
+            run = sub_range(progress, k / args.repeat, (k + 1) / args.repeat)
+            run(0.0, f"run {k + 1} of {args.repeat}: decode and pose")
             t0 = time.perf_counter()
             with MediaPipePose(model) as backend:
-                series = estimate_pose(clip, backend, max_long_side_px=config.max_long_side_px,
-                                       min_interval_s=config.pose_interval_s)
+                series = estimate_pose(clip, backend,
+                                       max_long_side_px=config.video.max_long_side_px,
+                                       min_interval_s=config.video.pose_interval_s)
             bare.append(time.perf_counter() - t0)
+            run(0.25, f"run {k + 1} of {args.repeat}: analyze_video")
             t0 = time.perf_counter()
             result = analyze_video(clip, config=config, model=model,
                                    out_dir=Path(tmp) / "out")
             full.append(time.perf_counter() - t0)
+            run(0.5, f"run {k + 1} of {args.repeat}: analyze_video, pose on every frame")
             t0 = time.perf_counter()
             analyze_video(clip, config=config.with_changes(max_pose_fps=0), model=model,
                           out_dir=Path(tmp) / "every")
             every.append(time.perf_counter() - t0)
+            run(0.75, f"run {k + 1} of {args.repeat}: pelvic-screen analyze")
             t0 = time.perf_counter()
             done = subprocess.run([sys.executable, "-m", "screening", "analyze", str(clip),
                                    "--out", str(Path(tmp) / "cli"), "--force", "--quiet"],
                                   cwd=ROOT, capture_output=True, text=True)
             cli.append(time.perf_counter() - t0)
+        progress(1.0, "done")
         if done.returncode not in (0, 1):   # 1: the clip could be analysed but not measured
             raise SystemExit(f"pelvic-screen analyze failed: {done.stderr}")
         n = len(series)

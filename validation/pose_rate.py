@@ -1,4 +1,4 @@
-"""Does the pose frame-rate cap (``Config.max_pose_fps``) change the numbers?
+"""Does the pose frame-rate cap (``VideoConfig.max_pose_fps``) change the numbers?
 
     python -m validation.pose_rate --set DIR [--out FILE]
 
@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         for label, config in (("every_frame", every), ("capped", capped)):
             with MediaPipePose(model) as backend:
                 series, markers = estimate_pose_and_markers(
-                    truth.video, backend, max_long_side_px=config.max_long_side_px,
-                    min_interval_s=config.pose_interval_s)
+                    truth.video, backend, max_long_side_px=config.video.max_long_side_px,
+                    min_interval_s=config.video.pose_interval_s)
             score = score_clip(truth, series, config, markers=markers)
             row[label] = {"frames": len(series), "fps": round(series.fps, 2),
                           "drop_deg": None if not np.isfinite(score.measured_drop_deg)

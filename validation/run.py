@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m validation.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", required=True, type=Path, help="folder of NAME.mp4 + NAME.json")
-    parser.add_argument("--estimator", default=Config.estimator, choices=sorted(ESTIMATORS))
+    parser.add_argument("--estimator", default=Config().measurement.estimator,
+                        choices=sorted(ESTIMATORS))
     parser.add_argument("--out", type=Path, help="write the scores as JSON here")
     parser.add_argument("--cache-root", type=Path, default=DEFAULT_ROOT,
                         help=f"landmark cache root (default {DEFAULT_ROOT})")
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recompute", action="store_true", help="ignore cached landmarks")
     args = parser.parse_args(argv)
 
-    config = Config(estimator=args.estimator)
+    config = Config().with_changes(estimator=args.estimator)
     clips = labelled_clips(args.set)
     if not clips:
         print(f"No labelled clips (NAME.mp4 + NAME.json) in {args.set}", file=sys.stderr)
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     for truth in clips:
         series, markers = raw_landmarks_and_markers(
             truth.video, set_name, root=args.cache_root,
-            max_long_side_px=config.max_long_side_px, recompute=args.recompute)
+            max_long_side_px=config.video.max_long_side_px, recompute=args.recompute)
         scores.append(score_clip(truth, series, config, markers=markers))
     print(format_report(scores, f"{args.estimator} on {args.set} ({len(scores)} clips)"))
     if args.out:
