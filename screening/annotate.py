@@ -4,11 +4,13 @@ so that browsers play it."""
 
 from __future__ import annotations
 
+import threading
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
 
 import av
+import cv2
 import numpy as np
 
 from .analysis import Analysis
@@ -50,12 +52,40 @@ def _small_frames(src, config: Config, frames) -> Iterator[tuple[float, np.ndarr
             yield t_s, rgb
 
 
+def _series_index(t_all: np.ndarray, t_s: float, start: int = 0) -> int:
+    """Index of the landmark frame of the video frame at ``t_s`` (the first at or after
+    it: frames match the landmark series one to one, same decoder, same rules)."""
+    k = start
+    while k < len(t_all) - 1 and t_all[k] < t_s - 1e-6:
+        k += 1
+    return k
+
+
+def draw_frame(small: np.ndarray, analysis: Analysis, config: Config, k: int,
+               target: tuple[int, int]) -> np.ndarray:
+    """Video frame ``small`` (RGB) at the annotated size ``target`` with landmark frame
+    ``k`` of the analysis drawn on it."""
+    series = analysis.cleaned
+    ts = analysis.timeseries
+    if (small.shape[1], small.shape[0]) != target:
+        small = cv2.resize(small, target, interpolation=cv2.INTER_AREA)
+    lifted = bool(ts["lifted_side"][k])
+    return draw_pose(small, series.xy_px[k], lines=frame_lines(analysis, k),
+                     drop_deg=ts["pelvic_drop_deg"][k] if lifted else None,
+                     scale=target[0] / series.width_px,
+                     negative_below_deg=config.negative_below_deg,
+                     positive_from_deg=config.positive_from_deg)
+
+
+def annotated_size(analysis: Analysis, config: Config) -> tuple[int, int]:
+    series = analysis.cleaned
+    return scaled_size(series.width_px, series.height_px, config.annotated_long_side_px)
+
+
 def _drawn_frames(src, analysis: Analysis, config: Config, frames,
                   target: tuple[int, int]) -> Iterator[tuple[int, np.ndarray]]:
-    """``(pts_ms, picture)`` of every frame with the analysis drawn on it."""
-    series = analysis.cleaned
-    t_all = series.t_s
-    ts = analysis.timeseries
+    """``(pts_ms, yuv420p picture)`` of every frame with the analysis drawn on it."""
+    t_all = analysis.cleaned.t_s
     k = 0
     last_pts = -1
     for t_s, small in _small_frames(src, config, frames):
@@ -64,32 +94,41 @@ def _drawn_frames(src, analysis: Analysis, config: Config, frames,
         if pts <= last_pts:
             continue
         last_pts = pts
-        if (small.shape[1], small.shape[0]) != target:
-            small = np.ascontiguousarray(
-                av.VideoFrame.from_ndarray(small, format="rgb24")
-                .reformat(width=target[0], height=target[1]).to_ndarray(format="rgb24"))
-        # frames match the landmark series one to one (same decoder, same rules)
-        while k < len(t_all) - 1 and t_all[k] < t_s - 1e-6:
-            k += 1
-        lifted = bool(ts["lifted_side"][k])
-        yield pts, draw_pose(small, series.xy_px[k], lines=frame_lines(analysis, k),
-                             drop_deg=ts["pelvic_drop_deg"][k] if lifted else None,
-                             scale=target[0] / series.width_px,
-                             negative_below_deg=config.negative_below_deg,
-                             positive_from_deg=config.positive_from_deg)
+        k = _series_index(t_all, t_s, k)
+        drawn = draw_frame(small, analysis, config, k, target)
+        yield pts, cv2.cvtColor(drawn, cv2.COLOR_RGB2YUV_I420)
+
+
+def drawn_frames_at(times_s: list[float], analysis: Analysis, config: Config,
+                    frames) -> list[np.ndarray | None]:
+    """The annotated video's frames nearest to ``times_s`` (RGB, annotated size), drawn
+    from a complete FrameStore without decoding or encoding anything (e.g. the report's
+    key frames while the annotated video is being encoded)."""
+    stored = np.asarray(frames.times_s(), dtype=float) if frames is not None else np.array([])
+    if not len(stored) or not frames.complete:
+        return [None for _ in times_s]
+    target = annotated_size(analysis, config)
+    out: list[np.ndarray | None] = []
+    for t in times_s:
+        i = int(np.argmin(np.abs(stored - t)))
+        k = _series_index(analysis.cleaned.t_s, float(stored[i]))
+        out.append(draw_frame(frames.frame_at(i), analysis, config, k, target))
+    return out
 
 
 def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, config: Config,
-                          *, frames=None) -> None:
+                          *, frames=None, stop: threading.Event | None = None) -> None:
     """Draw the analysis on each frame and encode ``dst`` (H.264). Drawing runs a few
-    frames ahead in a worker thread while the encoder works."""
-    series = analysis.cleaned
-    target = scaled_size(series.width_px, series.height_px, config.annotated_long_side_px)
+    frames ahead in a worker thread while the encoder works. ``stop``, when set (e.g.
+    from another thread on Ctrl-C), ends the work early with :class:`InterruptedError`."""
+    target = annotated_size(analysis, config)
     out = av.open(str(dst), mode="w", options={"movflags": "+faststart"})
     try:
         stream = None
-        for pts, drawn in prefetch(_drawn_frames(src, analysis, config, frames, target),
-                                   depth=4):
+        for pts, yuv in prefetch(_drawn_frames(src, analysis, config, frames, target),
+                                 depth=4):
+            if stop is not None and stop.is_set():
+                raise InterruptedError("the annotated video was stopped")
             if stream is None:
                 stream = out.add_stream("libx264")
                 stream.width, stream.height = target
@@ -97,7 +136,7 @@ def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, config
                 stream.options = {"crf": "23", "preset": "superfast"}
                 stream.codec_context.time_base = MS
                 stream.time_base = MS
-            frame = av.VideoFrame.from_ndarray(drawn, format="rgb24")
+            frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
             frame.pts, frame.time_base = pts, MS
             for packet in stream.encode(frame):
                 out.mux(packet)
