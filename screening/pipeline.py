@@ -9,9 +9,12 @@ for bad input.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import platform
+import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -25,6 +28,7 @@ from .markers import MarkerFrame, MarkerSeries
 from .markers.detect import MarkerTracker
 from .pose import PoseBackend, PoseFrame
 from .pose.model import ModelInfo, resolve_model
+from .report import ReportDetails
 from .video import VideoInfo, iter_frames, iter_frames_with_luma, prefetch, probe
 
 SCHEMA_VERSION = "1.0"
@@ -136,7 +140,10 @@ def _pose_pass(path, backend: PoseBackend, *, max_long_side_px: int | None,
                frame_sink: Callable[[float, object], None] | None, markers: bool,
                mirrored: bool = False) -> tuple[LandmarkSeries, MarkerSeries | None]:
     frames: list[PoseFrame] = []
-    marker_frames: list[MarkerFrame] = []
+    # the markers are looked for in a worker thread (OpenCV releases the GIL), frame after
+    # frame in order, while the pose model runs on the next frame
+    marker_frames: list[Future[MarkerFrame]] = []
+    marker_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="markers")
     tracker: MarkerTracker | None = None
     size = (0, 0)
     if markers:
@@ -146,35 +153,65 @@ def _pose_pass(path, backend: PoseBackend, *, max_long_side_px: int | None,
         decoded = ((t_s, rgb, None) for t_s, rgb in
                    iter_frames(path, max_long_side_px=max_long_side_px,
                                min_interval_s=min_interval_s))
-    for t_s, rgb, gray in prefetch(decoded):
-        size = (rgb.shape[1], rgb.shape[0])
-        if frame_sink is not None:
-            frame_sink(t_s, rgb)
-        pose = backend.process(rgb, t_s)
-        frames.append(pose)
-        if gray is not None:
-            if tracker is None:
-                tracker = MarkerTracker(pose_size_px=size, full_size_px=(gray.shape[1],
-                                                                         gray.shape[0]),
-                                        mirrored=mirrored)
-            marker_frames.append(tracker.process(gray, pose.xy_px if pose.n_people else None))
-        if duration_hint_s > 0 and len(frames) % 10 == 0:
-            progress(min(t_s / duration_hint_s, 1.0), f"pose {t_s:.1f}/{duration_hint_s:.1f} s")
+
+    loader = None
+    try:
+        for t_s, rgb, gray in prefetch(decoded):
+            size = (rgb.shape[1], rgb.shape[0])
+            if frame_sink is not None:
+                frame_sink(t_s, rgb)
+            pose = backend.process(rgb, t_s)
+            frames.append(pose)
+            if loader is None:  # after the first frame: the pose model is loaded
+                loader = _import_in_background("scipy.signal")
+            if gray is not None:
+                if tracker is None:
+                    tracker = MarkerTracker(pose_size_px=size,
+                                            full_size_px=(gray.shape[1], gray.shape[0]),
+                                            mirrored=mirrored)
+                marker_frames.append(marker_worker.submit(
+                    tracker.process, gray, pose.xy_px if pose.n_people else None))
+            if duration_hint_s > 0 and len(frames) % 10 == 0:
+                progress(min(t_s / duration_hint_s, 1.0),
+                         f"pose {t_s:.1f}/{duration_hint_s:.1f} s")
+        found_markers = [f.result() for f in marker_frames]
+    finally:
+        marker_worker.shutdown(wait=True, cancel_futures=True)
+    if loader is not None:
+        loader.join()
     series = LandmarkSeries.from_frames(frames, width_px=size[0], height_px=size[1])
     if not markers:
         return series, None
-    return series, MarkerSeries.from_frames(series.t_s, marker_frames, width_px=size[0],
+    return series, MarkerSeries.from_frames(series.t_s, found_markers, width_px=size[0],
                                             height_px=size[1])
+
+
+def _import_in_background(module: str) -> threading.Thread:
+    """Import ``module`` in a worker thread. The analysis's filters (scipy.signal) take
+    over a second of CPU to import; the pose pass leaves that much of a core idle (the
+    model runs without the GIL), so they load meanwhile. Join it before the analysis. A
+    failed import is left to the analysis, which imports the module again and says why."""
+    def load() -> None:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass
+
+    worker = threading.Thread(target=load, name=f"import-{module}", daemon=True)
+    worker.start()
+    return worker
 
 
 def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str | Path | None = None,
                   model: ModelInfo | None = None, backend: PoseBackend | None = None,
                   progress: Progress | None = None, annotate: bool = True,
-                  input_name: str | None = None) -> AnalysisResult:
+                  input_name: str | None = None,
+                  report: ReportDetails | None = None) -> AnalysisResult:
     """Analyse one single-leg-stance video.
 
     ``out_dir``: when given, writes result.json, timeseries.csv, landmarks.npz and (with
-    ``annotate``) annotated.mp4 there, atomically. ``backend``: any PoseBackend (default:
+    ``annotate``) annotated.mp4 there, atomically; with ``report`` also the printable
+    report (report.html, report.pdf) with those details. ``backend``: any PoseBackend (default:
     MediaPipe with the resolved ``model``). ``progress(fraction, message)`` is called as
     the work goes on. ``input_name``: the input as recorded in the result (default:
     ``path`` as given), e.g. the path a user typed when ``path`` is its absolute form on
@@ -232,7 +269,7 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
     try:
         if out_dir is not None:
             progress(0.9, "writing outputs")
-            _write(result, Path(out_dir), annotate=annotate, frames=store)
+            _write(result, Path(out_dir), annotate=annotate, frames=store, report=report)
     finally:
         if store is not None:
             store.close()
@@ -254,13 +291,14 @@ def _sha256(path: str | Path) -> str | None:
     return h.hexdigest()
 
 
-def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames) -> None:
+def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames,
+           report: ReportDetails | None = None) -> None:
     """Write the outputs; if the annotated video fails, write the rest without it; if
     nothing can be written, say so in the result (never raise)."""
     from .report import write_outputs
 
     try:
-        write_outputs(result, out_dir, annotate=annotate, frames=frames)
+        write_outputs(result, out_dir, annotate=annotate, frames=frames, report=report)
         return
     except Exception as exc:
         first = f"{type(exc).__name__}: {exc}"
@@ -268,7 +306,7 @@ def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames) -> 
         result.notes.append(f"The annotated video could not be made ({first}); the other "
                             "outputs are complete.")
         try:
-            write_outputs(result, out_dir, annotate=False)
+            write_outputs(result, out_dir, annotate=False, report=report)
             return
         except Exception as exc:
             first = f"{type(exc).__name__}: {exc}"

@@ -186,3 +186,45 @@ def test_unwritable_output_is_an_error_result_not_an_exception(tmp_path, replaye
     assert result.status == "error"
     assert result.error.code == "write_failed"
     assert result.analysis is not None  # the measurement itself is kept for the caller
+
+
+def test_the_report_is_written_with_the_outputs_from_the_kept_frames(tmp_path, replayed,
+                                                                     monkeypatch):
+    import screening.report_html as report_html
+    from screening.report import ReportDetails
+
+    def decoding_again(*args, **kwargs):
+        raise AssertionError("the key frames were decoded from a video")
+
+    monkeypatch.setattr(report_html, "read_frames_at", decoding_again)
+    clip, frames = replayed
+    out = tmp_path / "o"
+    result = analyze_video(clip, out_dir=out, backend=ReplayBackend(frames),
+                           report=ReportDetails(subject_label="P<7>", operator="Dr A",
+                                                notes="left knee\nsore"))
+    assert result.ok, result.error
+    assert sorted(p.name for p in out.iterdir()) == [
+        "annotated.mp4", "landmarks.npz", "report.html", "report.pdf", "result.json",
+        "timeseries.csv"]
+    assert "report_html" not in result.to_dict()["outputs"]   # result.json as before
+    page = (out / "report.html").read_text()
+    assert "P&lt;7&gt;" in page and "Examiner: <b>Dr A</b>" in page and "left knee" in page
+    assert page.count("data:image/png;base64,") == 1 and page.count("data:image/jpeg") == 2
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "report.html").stat().st_mtime_ns >= (out / "result.json").stat().st_mtime_ns
+
+
+def test_a_failing_report_leaves_the_result_without_it(tmp_path, replayed, monkeypatch):
+    import screening.report_html as report_html
+    from screening.report import ReportDetails
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(report_html, "render_pdf", broken)
+    clip, frames = replayed
+    result = analyze_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
+                           report=ReportDetails())
+    assert result.ok, result.error
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "annotated.mp4", "landmarks.npz", "result.json", "timeseries.csv"]
