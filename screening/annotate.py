@@ -133,7 +133,9 @@ def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, config
                 stream = out.add_stream("libx264")
                 stream.width, stream.height = target
                 stream.pix_fmt = "yuv420p"
-                stream.options = {"crf": "23", "preset": "superfast"}
+                # ultrafast: half the CPU time of superfast for about twice the size (8 s
+                # at 404x720: 0.2 against 0.45 s, 246 against 130 kB)
+                stream.options = {"crf": "23", "preset": "ultrafast"}
                 stream.codec_context.time_base = MS
                 stream.time_base = MS
             frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
