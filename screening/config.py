@@ -50,6 +50,12 @@ class Config:
     # (lowpass_cutoff_hz), so 15 samples a second keep all of it; on 30 fps video this
     # halves the pose model's work. docs/BENCHMARK.md and docs/VALIDATION.md measure it.
     max_pose_fps: float = 15.0
+    # pose frames per second where nothing moves (0 = max_pose_fps throughout): after half
+    # a second in which no leg landmark moved, the model sees this many frames a second
+    # until one moves; the lift and the lowering get every frame under max_pose_fps, and
+    # the frames not posed are interpolated (screening.pose.rate). docs/BENCHMARK.md and
+    # docs/VALIDATION.md measure it.
+    steady_pose_fps: float = 5.0
     annotated_long_side_px: int = 720
     annotated_max_fps: float = 15.0      # annotated video frame rate cap (0 = every frame)
     # estimator (see screening.estimators)
@@ -72,6 +78,14 @@ class Config:
     def pose_interval_s(self) -> float:
         """Shortest time between two frames the pose model sees (0 = every frame)."""
         return 1.0 / self.max_pose_fps if self.max_pose_fps > 0 else 0.0
+
+    @property
+    def steady_pose_interval_s(self) -> float:
+        """Shortest time between two posed frames where nothing moves (0 = no steady rate,
+        also when it would not be below ``max_pose_fps``)."""
+        if self.steady_pose_fps <= 0 or (0 < self.max_pose_fps <= self.steady_pose_fps):
+            return 0.0
+        return 1.0 / self.steady_pose_fps
 
     @property
     def annotated_interval_s(self) -> float:

@@ -32,9 +32,10 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
                            progress=lambda f, m: seen.append(f),
                            config=Config(estimator="hip_line"))
     assert result.ok, result.error
-    # a 30 fps video: the pose model sees at most 15 frames a second, every other frame
+    # a 30 fps video: the pose model sees at most 15 frames a second, every other frame,
+    # and fewer where nothing moves; the landmark series has every other frame
     assert Config().max_pose_fps == 15.0
-    assert backend.calls == len(frames[::2])
+    assert backend.calls < len(frames[::2]) == len(result.landmarks)
     assert seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
     out = tmp_path / "out" / "subject one"
     assert sorted(p.name for p in out.iterdir()) == ["annotated.mp4", "landmarks.npz",
@@ -154,14 +155,37 @@ def test_uneven_frame_times_are_kept_in_the_annotated_video(tmp_path):
 def test_pose_frame_rate_cap_halves_the_pose_work_and_keeps_the_numbers(tmp_path, replayed):
     clip, frames = replayed   # 30 fps
     capped, every = ReplayBackend(frames), ReplayBackend(frames)
-    a = analyze_video(clip, backend=capped, config=Config(estimator="hip_line"))
-    b = analyze_video(clip, backend=every, config=Config(estimator="hip_line", max_pose_fps=0))
+    config = Config(estimator="hip_line", steady_pose_fps=0)
+    a = analyze_video(clip, backend=capped, config=config)
+    b = analyze_video(clip, backend=every, config=config.with_changes(max_pose_fps=0))
     assert a.ok and b.ok
     assert every.calls == len(frames) and capped.calls == len(frames[::2])
     assert min(np.diff(a.landmarks.t_s)) >= 1 / 15 - 1e-6
     [ta], [tb] = a.tests, b.tests
     assert ta.metrics.drop_median_deg == pytest.approx(tb.metrics.drop_median_deg, abs=0.1)
     assert ta.hold_start_s == pytest.approx(tb.hold_start_s, abs=2 / 30)
+    assert ta.decision.classification == tb.decision.classification
+
+
+def test_steady_pose_rate_skips_still_frames_and_keeps_the_numbers(tmp_path, replayed):
+    clip, frames = replayed   # 30 fps: 15 a second under the cap
+    steady, capped = ReplayBackend(frames), ReplayBackend(frames)
+    config = Config(estimator="hip_line")
+    a = analyze_video(clip, backend=steady, config=config)
+    b = analyze_video(clip, backend=capped, config=config.with_changes(steady_pose_fps=0))
+    assert a.ok and b.ok
+    assert Config().steady_pose_fps == 5.0
+    # still on two legs and in the hold: a third of the frames there
+    assert capped.calls == len(frames[::2]) and steady.calls < 0.7 * capped.calls
+    np.testing.assert_array_equal(a.landmarks.t_s, b.landmarks.t_s)
+    skipped = a.landmarks.filled.all(axis=1)
+    assert skipped.sum() == capped.calls - steady.calls
+    assert not skipped[0] and not skipped[-1]
+    assert not b.landmarks.filled.any()
+    [ta], [tb] = a.tests, b.tests
+    assert ta.metrics.drop_median_deg == pytest.approx(tb.metrics.drop_median_deg, abs=0.1)
+    assert ta.hold_start_s == pytest.approx(tb.hold_start_s, abs=2 / 15)
+    assert ta.hold_end_s == pytest.approx(tb.hold_end_s, abs=2 / 15)
     assert ta.decision.classification == tb.decision.classification
 
 
