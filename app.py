@@ -40,6 +40,7 @@ import streamlit as st
 from screening import Config, analyze_video, content
 from screening.batch import run_batch, summary_rows
 from screening.live import LazyPose, LiveSession, LiveTimings
+from screening.progress import Progress
 from screening.records import (
     DEFAULT_ORGANISATION,
     SDD_DEG,
@@ -631,16 +632,21 @@ def run_with_progress(src: Path, out_dir: Path, *, source: str, person: str | No
                       account: Account, operator: str | None = None,
                       notes: str | None = None) -> ResultBundle:
     bar = st.progress(0.0, text="Starting...")
-
-    def progress(fraction: float, message: str) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"Analysing: {message}")
-
     try:
         bundle = analyse_file(src, out_dir, source=source, person=person, account=account,
-                              progress=progress, operator=operator, notes=notes)
+                              progress=bar_progress(bar, "Analysing: "), operator=operator,
+                              notes=notes)
     finally:
         bar.empty()
     return bundle
+
+
+def bar_progress(bar, prefix: str = "") -> Progress:
+    """A :class:`screening.progress.Progress` shown on a Streamlit progress bar."""
+    def report(fraction: float, message: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=prefix + message)
+
+    return report
 
 
 def page_batch(settings: Settings, account: Account) -> None:
@@ -668,14 +674,7 @@ def page_batch(settings: Settings, account: Account) -> None:
             target.write_bytes(f.getbuffer())
             inputs.append(target)
         bar = st.progress(0.0, text=f"0 of {len(inputs)} videos analysed")
-        done: list = []
-
-        def on_item(outcome) -> None:
-            done.append(outcome)
-            bar.progress(len(done) / len(inputs),
-                         text=f"{len(done)} of {len(inputs)} videos analysed")
-
-        outcomes = run_batch(inputs, out_root, on_item=on_item)
+        outcomes = run_batch(inputs, out_root, progress=bar_progress(bar))
         bar.empty()
         bundles = [finish_output(o.out_dir, o.document, source="batch", person=label,
                                  account=account) for o in outcomes]
@@ -869,13 +868,15 @@ def page_webcam(settings: Settings, account: Account) -> None:
     with status_col:
         status_box = st.empty()
     if ctx.state.playing and st.session_state.get("live_result") is None:
+        status = live.status()
         while ctx.state.playing:
-            status = live.status()
             show_live_status(status_box, status, live)
             if status.done:
                 st.session_state["live_stop"] = True
                 st.rerun()
-            time.sleep(0.2)
+            # the next status as soon as a frame gives one; without frames the box is
+            # drawn again every 0.2 s, which is also when a STOP is noticed
+            status = live.next_status(timeout_s=0.2) or status
     status = live.status()
     if status.done and st.session_state.get("live_result") is None:
         analyse_recording(live, label, account, operator=operator, notes=notes)

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from screening.pose.mediapipe_backend import MediaPipePose  # noqa: E402
 from screening.pose.model import resolve_model  # noqa: E402
+from screening.progress import printer  # noqa: E402
 
 
 def main() -> None:
@@ -36,7 +37,9 @@ def main() -> None:
     kept = MediaPipePose(model)
     kept.process(rgb, 0.0)
     new_s, reset_s = [], []
-    for _ in range(args.pairs):
+    progress = printer(prefix="model reuse: ")  # on stderr; the JSON goes to stdout
+    for k in range(args.pairs):
+        progress(k / args.pairs, f"pair {k + 1} of {args.pairs}")
         start = time.perf_counter()
         fresh = MediaPipePose(model)
         fresh.process(rgb, 0.0)
@@ -47,6 +50,7 @@ def main() -> None:
         kept.process(rgb, 0.0)
         reset_s.append(time.perf_counter() - start)
     kept.close()
+    progress(1.0, "done")
     new, reset = statistics.median(new_s), statistics.median(reset_s)
     print(json.dumps({"pairs": args.pairs, "new_backend_s": round(new, 3),
                       "reset_backend_s": round(reset, 3),

@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -45,9 +44,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from screening import Config, analyze_video  # noqa: E402
+from screening.encode import H264Writer  # noqa: E402
 from screening.pipeline import estimate_pose, versions  # noqa: E402
 from screening.pose.mediapipe_backend import MediaPipePose  # noqa: E402
 from screening.pose.model import resolve_model  # noqa: E402
+from screening.progress import Progress, printer  # noqa: E402
 from screening.report import ReportDetails  # noqa: E402
 from screening.video import probe  # noqa: E402
 
@@ -57,20 +58,9 @@ def make_1080p30(src: Path, dst: Path, seconds: float) -> Path:
     with av.open(str(src)) as c:
         frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
         rate = float(c.streams.video[0].average_rate or 30)
-    out = av.open(str(dst), "w")
-    stream = out.add_stream("libx264", rate=30)
-    stream.width, stream.height, stream.pix_fmt = 1080, 1920, "yuv420p"
-    stream.options = {"crf": "20", "preset": "veryfast"}
-    n = int(seconds * 30)
-    for i in range(n):
-        rgb = frames[min(int(i / 30 * rate), len(frames) - 1)]
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(width=1080, height=1920)
-        frame.pts, frame.time_base = i, Fraction(1, 30)
-        for p in stream.encode(frame):
-            out.mux(p)
-    for p in stream.encode():
-        out.mux(p)
-    out.close()
+    with H264Writer(dst, fps=30, crf=20, preset="veryfast", size_px=(1080, 1920)) as writer:
+        for i in range(int(seconds * 30)):
+            writer.write(frames[min(int(i / 30 * rate), len(frames) - 1)], i / 30)
     return dst
 
 
@@ -121,7 +111,7 @@ def best(runs: list[dict], duration_s: float) -> dict:
             "load_avg_1min": round(fastest["load_avg_1min"], 2), "runs": len(runs)}
 
 
-def measure(clip: Path, tmp: Path, args) -> dict:
+def measure(clip: Path, tmp: Path, args, progress: Progress) -> dict:
     info = probe(clip)
     config = Config()
     model = resolve_model()
@@ -132,6 +122,7 @@ def measure(clip: Path, tmp: Path, args) -> dict:
             runs["full_every_frame"] = []
     series = None
     for k in range(args.repeat):
+        progress(k / args.repeat, f"{clip.name}: run {k + 1} of {args.repeat}")
         runs["cli"].append(cli_run(clip, tmp / f"cli{k}", args.code))
         if args.cli_only:
             continue
@@ -139,9 +130,10 @@ def measure(clip: Path, tmp: Path, args) -> dict:
         def bare() -> None:
             nonlocal series
             with MediaPipePose(model) as backend:
-                series = estimate_pose(clip, backend, max_long_side_px=config.max_long_side_px,
-                                       min_interval_s=config.pose_interval_s,
-                                       steady_interval_s=config.steady_pose_interval_s)
+                series = estimate_pose(
+                    clip, backend, max_long_side_px=config.video.max_long_side_px,
+                    min_interval_s=config.video.pose_interval_s,
+                    steady_interval_s=config.video.steady_pose_interval_s)
 
         runs["bare"].append(timed(bare))
         for name, cfg in (("full", config),
@@ -179,13 +171,17 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=ROOT,
                         help="checkout whose command is measured (default: this one)")
     args = parser.parse_args()
+    progress = printer(prefix="speed: ")  # on stderr; the JSON goes to stdout
     with tempfile.TemporaryDirectory() as tmp:
+        if not args.clip:
+            progress(0.0, "making the 1080p30 clip")
         clips = args.clip or [make_1080p30(default_source(), Path(tmp) / "clip_1080p30.mp4",
                                            args.seconds)]
         results = []
         for i, clip in enumerate(clips):
             (Path(tmp) / str(i)).mkdir()
-            results.append(measure(clip, Path(tmp) / str(i), args))
+            results.append(measure(clip, Path(tmp) / str(i), args, progress))
+        progress(1.0, "done")
     print(json.dumps({
         "results": results,
         "goals": {"cli_wall_s_per_video_s_max": 0.5, "full_over_bare_max": 1.25},

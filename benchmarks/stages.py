@@ -80,7 +80,8 @@ def main() -> None:
 
     clock.lap("import_rest")
     config = Config() if args.steady_pose_fps is None else \
-        Config(steady_pose_fps=args.steady_pose_fps)
+        Config().with_changes(steady_pose_fps=args.steady_pose_fps)
+    video, outputs = config.video, config.outputs
     model = resolve_model()
     backend = MediaPipePose(model)
     clock.lap("model_load")
@@ -92,13 +93,13 @@ def main() -> None:
         stream.thread_type = "AUTO"
         decoded = sum(1 for _ in container.decode(stream))
     clock.lap("decode")
-    frames = list(iter_frames_with_luma(args.clip, max_long_side_px=config.max_long_side_px,
-                                        min_interval_s=config.pose_interval_s))
+    frames = list(iter_frames_with_luma(args.clip, max_long_side_px=video.max_long_side_px,
+                                        min_interval_s=video.pose_interval_s))
     clock.lap("decode_convert_resize")
     clock.stages["convert_resize"] = {
         k: round(clock.stages["decode_convert_resize"][k] - clock.stages["decode"][k], 3)
         for k in ("wall_s", "cpu_s")}
-    rate = PoseRate(config.steady_pose_interval_s)
+    rate = PoseRate(video.steady_pose_interval_s)
     posed, found = [], []
     for i, (t_s, rgb, _) in enumerate(frames):
         if rate.wants(t_s) or i == len(frames) - 1:
@@ -116,13 +117,13 @@ def main() -> None:
     gray = frames[0][2]
     tracker = MarkerTracker(pose_size_px=(width, height),
                             full_size_px=(gray.shape[1], gray.shape[0]),
-                            mirrored=config.mirrored)
+                            mirrored=video.mirrored)
     marker_frames = [tracker.process(g, p.xy_px if p is not None and p.n_people else None)
                      for p, (_, _, g) in zip(found, frames, strict=True)]
     markers = MarkerSeries.from_frames(series.t_s, marker_frames, width_px=width,
                                        height_px=height)
     clock.lap("markers")
-    store = FrameStore(config.annotated_long_side_px, min_interval_s=config.annotated_interval_s)
+    store = FrameStore(outputs.annotated_long_side_px, min_interval_s=outputs.annotated_interval_s)
     for t_s, rgb, _ in frames:
         store.add(t_s, rgb)
     list(store.frames())
@@ -139,14 +140,14 @@ def main() -> None:
         write_outputs(result, Path(tmp) / "files", annotate=False)
         clock.lap("result_csv_npz")
         if analysis is not None:
-            write_annotated_video(args.clip, Path(tmp) / "annotated.mp4", analysis, config,
-                                  frames=store)
+            write_annotated_video(args.clip, Path(tmp) / "annotated.mp4", analysis,
+                                  outputs=outputs, thresholds=config.decision, frames=store)
             clock.lap("annotated_video")
             from screening import report_html
 
             bundle = report_html.load_bundle(Path(tmp) / "files")
-            bundle.frames_at = lambda times_s: drawn_frames_at(times_s, analysis, config,
-                                                                store)
+            bundle.frames_at = lambda times_s: drawn_frames_at(
+                times_s, analysis, outputs=outputs, thresholds=config.decision, frames=store)
             report_html.write_reports(Path(tmp) / "files", bundle=bundle,
                                       **vars(ReportDetails()))
             clock.lap("report_html_pdf")
@@ -159,7 +160,7 @@ def main() -> None:
                                "height_px": info.height_px, "duration_s": round(info.duration_s, 2),
                                "frames": decoded, "under_cap": len(frames),
                                "posed": len(posed)},
-                      "steady_pose_fps": config.steady_pose_fps, "stages": clock.stages,
+                      "steady_pose_fps": video.steady_pose_fps, "stages": clock.stages,
                       "total": total, "status": status,
                       "load_avg_1min": round(os.getloadavg()[0], 2)}, indent=1))
 

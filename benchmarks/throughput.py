@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from screening.batch import collect_inputs  # noqa: E402
+from screening.progress import printer  # noqa: E402
 from screening.video import probe  # noqa: E402
 
 MODES = {"jobs1": ["--jobs", "1"], "jobs2": ["--jobs", "2"],
@@ -52,10 +53,14 @@ def main() -> None:
     inputs = collect_inputs([args.clips])
     video_s = sum(probe(p).duration_s for p in inputs)
     doc = {"clips": len(inputs), "video_seconds": round(video_s, 1), "modes": {}}
+    progress = printer(prefix="throughput: ")  # on stderr; the JSON goes to stdout
+    runs = len(MODES) * args.repeat
     with tempfile.TemporaryDirectory() as tmp:
-        for name, extra in MODES.items():
+        for m, (name, extra) in enumerate(MODES.items()):
             times, codes = [], set()
             for k in range(args.repeat):
+                done = m * args.repeat + k
+                progress(done / runs, f"{name}, run {k + 1} of {args.repeat}")
                 seconds, code = run(args.clips, Path(tmp) / f"{name}{k}", extra)
                 times.append(seconds)
                 codes.add(code)
@@ -64,6 +69,7 @@ def main() -> None:
                                   "clips_per_minute": round(60 * len(inputs) / best, 1),
                                   "analysis_s_per_video_s": round(best / video_s, 3),
                                   "exit_codes": sorted(codes)}
+        progress(1.0, "done")
     doc["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
                       "load_avg_1min": round(os.getloadavg()[0], 2)}
     print(json.dumps(doc, indent=2))

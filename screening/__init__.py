@@ -1,6 +1,7 @@
 """pelvic-screen: camera-based screening for pelvic drop in single-leg stance.
 
-The one library call is :func:`analyze_video`; see README.md and docs/.
+The one library call is :func:`analyze_video`; :func:`reanalyse_folder` analyses a result
+folder again from its saved landmarks. See README.md and docs/.
 
 The names below are imported on first use, so that ``import screening.cli`` (and
 ``pelvic-screen --help``) does not load numpy, scipy and the rest.
@@ -11,18 +12,21 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__all__ = ["AnalysisResult", "Config", "InputError", "ModelError", "RecordingError",
-           "ScreeningError", "analyze_video"]
+__all__ = ["AnalysisResult", "Config", "ConfigError", "InputError", "ModelError",
+           "RecordingError", "ScreeningError", "analyze_video", "folder_config",
+           "reanalyse_folder"]
 __version__ = "0.1.0"
 
-_HOMES = {"Config": ".config", "InputError": ".errors", "ModelError": ".errors",
-          "RecordingError": ".errors", "ScreeningError": ".errors",
-          "AnalysisResult": ".pipeline", "analyze_video": ".pipeline"}
+_HOMES = {"Config": ".config", "ConfigError": ".errors", "InputError": ".errors",
+          "ModelError": ".errors", "RecordingError": ".errors", "ScreeningError": ".errors",
+          "AnalysisResult": ".pipeline", "analyze_video": ".pipeline",
+          "folder_config": ".reanalysis", "reanalyse_folder": ".reanalysis"}
 
 if TYPE_CHECKING:
     from .config import Config
-    from .errors import InputError, ModelError, RecordingError, ScreeningError
+    from .errors import ConfigError, InputError, ModelError, RecordingError, ScreeningError
     from .pipeline import AnalysisResult, analyze_video
+    from .reanalysis import folder_config, reanalyse_folder
 
 
 def __getattr__(name: str):

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .config import Config
+from .config import Config, DecisionConfig, PhasesConfig, RecordingConfig
 from .decision import Decision, Problem, decide
 from .errors import RecordingError
-from .estimators import DropEstimator, get_estimator, hip_line_obliquity_deg, uncertainty_deg
+from .estimators import DropEstimator, get_estimator, uncertainty_deg
+from .geometry import camera_view, frontal_ratio, hip_obliquity_deg, hip_width_px
 from .landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -28,7 +29,7 @@ from .landmarks import (
 from .markers import MarkerSeries
 from .markers.drop import marker_drop_deg, marker_evidence, marker_sides_agree
 from .metrics import HoldMetrics, summarise_hold, trunk_lean_deg
-from .phases import Hold, detect_holds, frontal_ratio, lift_signals, steady_slice
+from .phases import Hold, detect_holds, lift_signals, steady_slice
 from .signal import clean_series, fix_side_swaps
 
 KEY_POINTS = (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE,
@@ -126,7 +127,7 @@ class SideResult:
         }
 
 
-def summarise_sides(tests: list[TestResult], config: Config) -> list[SideResult]:
+def summarise_sides(tests: list[TestResult], thresholds: DecisionConfig) -> list[SideResult]:
     """One result per stance leg, in the order the legs were first tested.
 
     The side's numbers are the medians over its measured (not inconclusive) holds, and the
@@ -165,7 +166,7 @@ def summarise_sides(tests: list[TestResult], config: Config) -> list[SideResult]
             filled_fraction=float(np.mean([t.metrics.filled_fraction for t in measured])))
         uncertainty = max(t.uncertainty_deg for t in measured)
         decision = decide(metrics, stance_side=stance, lifted_side=lifted, problems=[],
-                          config=config, uncertainty_deg=uncertainty)
+                          thresholds=thresholds, uncertainty_deg=uncertainty)
         if len(idx) > 1:
             decision.reasons.insert(0, f"{len(measured)} of the {len(idx)} holds on the "
                                        f"{stance} leg were measured; the side's numbers are "
@@ -187,21 +188,12 @@ class Analysis:
     sides: list[SideResult] = field(default_factory=list)
 
 
-def camera_view(series: LandmarkSeries, *, mirrored: bool = False) -> str:
-    """"front" when the subject faces the camera, "back" when they turn their back to it,
-    "unknown" when the hips cannot tell. Facing the camera, the subject's left hip is on
-    the image right of an unmirrored picture (labels already corrected for ``mirrored``)."""
-    dx = series.xy_px[:, LEFT_HIP, 0] - series.xy_px[:, RIGHT_HIP, 0]
-    dx = dx[np.isfinite(dx)]
-    if not dx.size or np.median(dx) == 0:
-        return "unknown"
-    left_on_image_right = bool(np.median(dx) > 0)
-    return "front" if left_on_image_right != mirrored else "back"
-
-
-def check_recording(series: LandmarkSeries, config: Config) -> dict:
+def check_recording(series: LandmarkSeries, checks: RecordingConfig, *, min_visibility: float,
+                    mirrored: bool) -> dict:
     """Whole-recording checks. Returns quality numbers; raises RecordingError when the
-    recording cannot be measured at all, with what to change."""
+    recording cannot be measured at all, with what to change. ``min_visibility``: below it
+    a landmark does not count as in the picture; ``mirrored``: labels already swapped for
+    a selfie-view recording (for the camera view)."""
     n = len(series)
     duration = float(series.t_s[-1] - series.t_s[0]) if n > 1 else 0.0
     found = series.detected()
@@ -211,12 +203,12 @@ def check_recording(series: LandmarkSeries, config: Config) -> dict:
     quality = {"n_frames": n, "duration_s": round(duration, 3),
                "fps_measured": _num(series.fps), "person_found_fraction": round(found_fraction, 3),
                "second_person_fraction": round(second, 3), "mean_brightness": _num(luma, 1)}
-    if duration < config.min_duration_s:
+    if duration < checks.min_duration_s:
         raise RecordingError(f"The video is too short ({duration:.1f} s).",
                              "Record the whole test: 2-3 s on both legs, then lift one foot "
                              "and hold (30 s is standard).", code="too_short")
-    if found_fraction < config.min_person_fraction:
-        if np.isfinite(luma) and luma < config.dark_luma:
+    if found_fraction < checks.min_person_fraction:
+        if np.isfinite(luma) and luma < checks.dark_luma:
             raise RecordingError(
                 f"The video is too dark to find the person (mean brightness {luma:.0f}/255).",
                 "Turn on the light or face a window; avoid a bright window behind you.",
@@ -224,7 +216,7 @@ def check_recording(series: LandmarkSeries, config: Config) -> dict:
         raise RecordingError(
             f"No person was found in {100 * (1 - found_fraction):.0f}% of the video.",
             "Stand 2-4 m from the camera, whole body in view, facing it.", code="no_person")
-    if second > config.max_second_person_fraction:
+    if second > checks.max_second_person_fraction:
         raise RecordingError(
             f"Two or more people are in view in {100 * second:.0f}% of the video.",
             "Only the person being tested should be in view; ask others to step out.",
@@ -233,7 +225,7 @@ def check_recording(series: LandmarkSeries, config: Config) -> dict:
     vis = series.visibility[found]
     h, w = series.height_px, series.width_px
     inside = ((sub[..., 0] >= 0) & (sub[..., 0] <= w) & (sub[..., 1] >= 0) & (sub[..., 1] <= h)
-              & (vis >= config.min_visibility))
+              & (vis >= min_visibility))
     feet_in = float(inside[:, [LEFT_ANKLE, RIGHT_ANKLE]].all(axis=1).mean())
     trunk_in = float(inside[:, [LEFT_HIP, RIGHT_HIP, LEFT_SHOULDER, RIGHT_SHOULDER]]
                      .all(axis=1).mean())
@@ -247,15 +239,15 @@ def check_recording(series: LandmarkSeries, config: Config) -> dict:
         raise RecordingError("The feet are not visible for most of the video.",
                              "Step back until your feet are visible, or tilt the camera down.",
                              code="cut_off")
-    ratio = frontal_ratio(series)
-    hip_width = float(np.nanmedian(np.abs(sub[:, LEFT_HIP, 0] - sub[:, RIGHT_HIP, 0])))
+    ratio = frontal_ratio(series.xy_px)
+    hip_width = float(np.nanmedian(hip_width_px(sub)))
     quality.update({"frontal_ratio": _num(ratio, 3), "hip_width_px": _num(hip_width, 1),
-                    "view": camera_view(series, mirrored=config.mirrored)})
-    if np.isfinite(ratio) and ratio < config.min_frontal_ratio:
+                    "view": camera_view(series.xy_px, mirrored=mirrored)})
+    if np.isfinite(ratio) and ratio < checks.min_frontal_ratio:
         raise RecordingError("The person is seen from the side, not from the front.",
                              "Face the camera (or turn your back to it) so both hips are "
                              "visible side by side.", code="side_view")
-    if not np.isfinite(hip_width) or hip_width < config.min_hip_width_px:
+    if not np.isfinite(hip_width) or hip_width < checks.min_hip_width_px:
         raise RecordingError(f"The person is too small in the picture (hips {hip_width:.0f} px "
                              "apart).", "Move closer so your body fills most of the frame "
                              "height (head to feet), or record at a higher resolution.",
@@ -268,25 +260,29 @@ def analyse_landmarks(series: LandmarkSeries, config: Config, *,
                       markers: MarkerSeries | None = None) -> Analysis:
     """Checks, cleaning, phases, measurement and decision. Raises RecordingError.
 
-    ``estimator``: the markerless drop estimator (default: ``config.estimator``); the
+    ``estimator``: the markerless drop estimator (default: ``config.measurement.estimator``);
+    the
     validation passes fitted variants here, so it scores this very function.
     ``markers``: the printed pelvis markers found in the same frames. A hold whose markers
     were seen well enough is measured from them (``evidence == "markers"``), with the
     markerless estimate beside it; otherwise from the landmarks alone, saying why.
     """
-    if config.mirrored:
+    mirrored = config.video.mirrored
+    if mirrored:
         series = series.swap_sides()
     series, n_swapped = fix_side_swaps(series)
-    quality = check_recording(series, config)
+    quality = check_recording(series, config.recording,
+                              min_visibility=config.signal.min_visibility, mirrored=mirrored)
     quality["side_swaps_fixed"] = n_swapped
-    cleaned = clean_series(series, min_visibility=config.min_visibility,
-                           max_gap_s=config.max_gap_fill_s, cutoff_hz=config.lowpass_cutoff_hz)
-    holds = detect_holds(cleaned, config)
+    cleaned = clean_series(series, min_visibility=config.signal.min_visibility,
+                           max_gap_s=config.signal.max_gap_fill_s,
+                           cutoff_hz=config.signal.lowpass_cutoff_hz)
+    holds = detect_holds(cleaned, config.phases)
     if not holds:
         raise RecordingError("No lifted foot was found: the person seems to stand on both legs "
                              "the whole time.", "Lift one foot clear of the floor (knee bent) "
                              "and hold it for several seconds.", code="no_lift")
-    estimator = estimator or get_estimator(config.estimator)
+    estimator = estimator or get_estimator(config.measurement.estimator)
     with_markers = markers is not None and markers.any_seen
     sides_agree = marker_sides_agree(markers, cleaned) if with_markers else None
     t = cleaned.t_s
@@ -294,14 +290,14 @@ def analyse_landmarks(series: LandmarkSeries, config: Config, *,
     drops, leans = [], []
     for hold in holds:
         lean = trunk_lean_deg(cleaned, hold)
-        sl = steady_slice(t, hold, config.steady_trim_s)
+        sl = steady_slice(t, hold, config.phases.steady_trim_s)
         filled = cleaned.filled[sl][:, KEY_POINTS].any(axis=1)
 
         def summarise(drop: np.ndarray, hold=hold, sl=sl, filled=filled, lean=lean
                       ) -> HoldMetrics:
             return summarise_hold(t[sl], drop[sl], lean[sl], filled,
-                                  threshold_deg=config.positive_from_deg,
-                                  hysteresis_deg=config.time_to_drop_hysteresis_deg,
+                                  threshold_deg=config.decision.positive_from_deg,
+                                  hysteresis_deg=config.measurement.time_to_drop_hysteresis_deg,
                                   start_s=float(t[hold.hold_start]))
 
         drop = estimator.drop_deg(cleaned, hold)
@@ -320,9 +316,12 @@ def analyse_landmarks(series: LandmarkSeries, config: Config, *,
                         "alone instead.")
         drops.append(drop)
         leans.append(lean)
-        problems = hold_problems(cleaned, hold, metrics, config, evidence=evidence)
+        problems = hold_problems(
+            cleaned, hold, metrics, phases=config.phases, evidence=evidence,
+            max_markerless_rise_deg=config.measurement.max_markerless_rise_deg)
         decision = decide(metrics, stance_side=hold.stance_side, lifted_side=hold.lifted_side,
-                          problems=problems, config=config, uncertainty_deg=uncertainty)
+                          problems=problems, thresholds=config.decision,
+                          uncertainty_deg=uncertainty)
         tests.append(TestResult(hold, float(t[hold.hold_start]), float(t[hold.hold_end - 1]),
                                 metrics, decision, problems, float(t[sl.start]),
                                 float(t[sl.stop - 1]), evidence=evidence,
@@ -330,23 +329,28 @@ def analyse_landmarks(series: LandmarkSeries, config: Config, *,
                                 evidence_note=note))
     timeseries = _timeseries(cleaned, series, holds, drops, leans)
     warnings = []
-    if all(tr.hold_duration_s < config.standard_hold_s for tr in tests):
-        warnings.append(f"Holds were shorter than the standard {config.standard_hold_s:g} s; "
+    standard_s = config.phases.standard_hold_s
+    if all(tr.hold_duration_s < standard_s for tr in tests):
+        warnings.append(f"Holds were shorter than the standard {standard_s:g} s; "
                         "a longer hold shows fatigue (time-to-drop) better.")
     quality["n_holds"] = len(tests)
     return Analysis(tests, quality, timeseries, cleaned, warnings,
-                    summarise_sides(tests, config))
+                    summarise_sides(tests, config.decision))
 
 
-def hold_problems(series: LandmarkSeries, hold: Hold, metrics: HoldMetrics, config: Config,
-                  *, evidence: str = "markerless") -> list[Problem]:
+def hold_problems(series: LandmarkSeries, hold: Hold, metrics: HoldMetrics, *,
+                  phases: PhasesConfig, max_markerless_rise_deg: float,
+                  evidence: str = "markerless") -> list[Problem]:
+    """Why a hold cannot be trusted: too short for ``phases.min_hold_s``, no baseline,
+    hips not tracked, body cut off, or (markerless only) a rise beyond
+    ``max_markerless_rise_deg``."""
     t = series.t_s
     problems = []
     duration = float(t[hold.hold_end - 1] - t[hold.hold_start])
-    if duration < config.min_hold_s:
+    if duration < phases.min_hold_s:
         problems.append(Problem("hold_too_short", f"The hold lasted only {duration:.1f} s.",
-                                f"Hold the foot up for at least {config.min_hold_s:g} s "
-                                f"({config.standard_hold_s:g} s is standard)."))
+                                f"Hold the foot up for at least {phases.min_hold_s:g} s "
+                                f"({phases.standard_hold_s:g} s is standard)."))
     if hold.baseline is None:
         problems.append(Problem("no_baseline", "There is no moment on both legs before or after "
                                 "this hold to compare with.", "Stand still on both legs for 2-3 s "
@@ -363,7 +367,7 @@ def hold_problems(series: LandmarkSeries, hold: Hold, metrics: HoldMetrics, conf
         problems.append(Problem("cut_off", "Part of the body left the picture during the hold.",
                                 "Step back until your whole body, feet included, is visible."))
     rise = -metrics.drop_median_deg
-    if evidence == "markerless" and np.isfinite(rise) and rise > config.max_markerless_rise_deg:
+    if evidence == "markerless" and np.isfinite(rise) and rise > max_markerless_rise_deg:
         # the landmark estimate reads a foot lifted higher as the pelvis rising; a hip hike
         # (the normal response) is a few degrees, not this much
         problems.append(Problem(
@@ -404,7 +408,7 @@ def _timeseries(cleaned: LandmarkSeries, raw: LandmarkSeries, holds: list[Hold],
         "phase": phase,
         "lifted_side": lifted,
         "test_index": test_index,
-        "hip_obliquity_deg": hip_line_obliquity_deg(cleaned),
+        "hip_obliquity_deg": hip_obliquity_deg(cleaned.xy_px),
         "pelvic_drop_deg": drop,
         "trunk_lean_deg": lean,
         "lift_left_leg": signals["left"],

@@ -1,24 +1,22 @@
-"""The annotated video: the frames (at most ``Config.annotated_max_fps`` per second) with
-skeleton, pelvis line, live angle, phase and side, encoded as H.264 (yuv420p, faststart)
-so that browsers play it."""
+"""The annotated video: the frames (at most ``OutputsConfig.annotated_max_fps`` a second) with
+skeleton, pelvis line, live angle, phase and side, encoded as H.264 by
+:class:`screening.encode.H264Writer` so that browsers play it."""
 
 from __future__ import annotations
 
 import threading
-from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
 
-import av
 import cv2
 import numpy as np
 
 from .analysis import Analysis
-from .config import Config
+from .config import DecisionConfig, OutputsConfig
+from .encode import H264Writer
 from .overlay import draw_pose
 from .video import iter_frames, keep_frame, prefetch, scaled_size
 
-MS = Fraction(1, 1000)
 _PHASE_WORDS = {"double": "both legs", "lift": "lifting", "hold": "HOLD", "lower": "lowering",
                 "no_person": "no person found"}
 
@@ -40,14 +38,14 @@ def frame_lines(analysis: Analysis, i: int) -> list[str]:
     return lines
 
 
-def _small_frames(src, config: Config, frames) -> Iterator[tuple[float, np.ndarray]]:
+def _small_frames(src, outputs: OutputsConfig, frames) -> Iterator[tuple[float, np.ndarray]]:
     """Frames at the annotated size: from the FrameStore when complete, else decoded again."""
     if frames is not None and frames.complete and len(frames):
         yield from frames.frames()
         return
     last = None
-    for t_s, rgb in iter_frames(src, max_long_side_px=config.annotated_long_side_px):
-        if keep_frame(t_s, last, config.annotated_interval_s):
+    for t_s, rgb in iter_frames(src, max_long_side_px=outputs.annotated_long_side_px):
+        if keep_frame(t_s, last, outputs.annotated_interval_s):
             last = t_s
             yield t_s, rgb
 
@@ -61,10 +59,15 @@ def _series_index(t_all: np.ndarray, t_s: float, start: int = 0) -> int:
     return k
 
 
-def draw_frame(small: np.ndarray, analysis: Analysis, config: Config, k: int,
-               target: tuple[int, int]) -> np.ndarray:
+def annotated_size(analysis: Analysis, outputs: OutputsConfig) -> tuple[int, int]:
+    series = analysis.cleaned
+    return scaled_size(series.width_px, series.height_px, outputs.annotated_long_side_px)
+
+
+def draw_frame(small: np.ndarray, analysis: Analysis, k: int, *, target: tuple[int, int],
+               thresholds: DecisionConfig) -> np.ndarray:
     """Video frame ``small`` (RGB) at the annotated size ``target`` with landmark frame
-    ``k`` of the analysis drawn on it."""
+    ``k`` of the analysis drawn on it; the pelvis line coloured by ``thresholds``."""
     series = analysis.cleaned
     ts = analysis.timeseries
     if (small.shape[1], small.shape[0]) != target:
@@ -73,77 +76,61 @@ def draw_frame(small: np.ndarray, analysis: Analysis, config: Config, k: int,
     return draw_pose(small, series.xy_px[k], lines=frame_lines(analysis, k),
                      drop_deg=ts["pelvic_drop_deg"][k] if lifted else None,
                      scale=target[0] / series.width_px,
-                     negative_below_deg=config.negative_below_deg,
-                     positive_from_deg=config.positive_from_deg)
+                     negative_below_deg=thresholds.negative_below_deg,
+                     positive_from_deg=thresholds.positive_from_deg)
 
 
-def annotated_size(analysis: Analysis, config: Config) -> tuple[int, int]:
-    series = analysis.cleaned
-    return scaled_size(series.width_px, series.height_px, config.annotated_long_side_px)
-
-
-def _drawn_frames(src, analysis: Analysis, config: Config, frames,
-                  target: tuple[int, int]) -> Iterator[tuple[int, np.ndarray]]:
-    """``(pts_ms, yuv420p picture)`` of every frame with the analysis drawn on it."""
+def _drawn_frames(src, analysis: Analysis, outputs: OutputsConfig, thresholds: DecisionConfig,
+                  frames, target: tuple[int, int]) -> Iterator[tuple[float, np.ndarray]]:
+    """``(t_s, picture)`` of every frame with the analysis drawn on it, the picture in
+    YUV 4:2:0 as the encoder takes it (converted here, in the drawing thread)."""
     t_all = analysis.cleaned.t_s
     k = 0
     last_pts = -1
-    for t_s, small in _small_frames(src, config, frames):
-        # times in milliseconds: uneven frame intervals (webcams, phones) stay as they are
+    for t_s, small in _small_frames(src, outputs, frames):
+        # times in milliseconds: uneven frame intervals (webcams, phones) stay as they are;
+        # a frame that would share the previous one's millisecond is not drawn
         pts = int(round(t_s * 1000))
         if pts <= last_pts:
             continue
         last_pts = pts
         k = _series_index(t_all, t_s, k)
-        drawn = draw_frame(small, analysis, config, k, target)
-        yield pts, cv2.cvtColor(drawn, cv2.COLOR_RGB2YUV_I420)
+        drawn = draw_frame(small, analysis, k, target=target, thresholds=thresholds)
+        yield t_s, cv2.cvtColor(drawn, cv2.COLOR_RGB2YUV_I420)
 
 
-def drawn_frames_at(times_s: list[float], analysis: Analysis, config: Config,
-                    frames) -> list[np.ndarray | None]:
+def drawn_frames_at(times_s: list[float], analysis: Analysis, *, outputs: OutputsConfig,
+                    thresholds: DecisionConfig, frames) -> list[np.ndarray | None]:
     """The annotated video's frames nearest to ``times_s`` (RGB, annotated size), drawn
     from a complete FrameStore without decoding or encoding anything (e.g. the report's
-    key frames while the annotated video is being encoded)."""
-    stored = np.asarray(frames.times_s(), dtype=float) if frames is not None else np.array([])
-    if not len(stored) or not frames.complete:
+    key frames while the annotated video is being encoded); None without one."""
+    if frames is None or not frames.complete or not len(frames):
         return [None for _ in times_s]
-    target = annotated_size(analysis, config)
+    stored = np.asarray(frames.times_s(), dtype=float)
+    target = annotated_size(analysis, outputs)
     out: list[np.ndarray | None] = []
     for t in times_s:
         i = int(np.argmin(np.abs(stored - t)))
         k = _series_index(analysis.cleaned.t_s, float(stored[i]))
-        out.append(draw_frame(frames.frame_at(i), analysis, config, k, target))
+        out.append(draw_frame(frames.frame_at(i), analysis, k, target=target,
+                              thresholds=thresholds))
     return out
 
 
-def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, config: Config,
-                          *, frames=None, stop: threading.Event | None = None) -> None:
-    """Draw the analysis on each frame and encode ``dst`` (H.264). Drawing runs a few
-    frames ahead in a worker thread while the encoder works. ``stop``, when set (e.g.
-    from another thread on Ctrl-C), ends the work early with :class:`InterruptedError`."""
-    target = annotated_size(analysis, config)
-    out = av.open(str(dst), mode="w", options={"movflags": "+faststart"})
-    try:
-        stream = None
-        for pts, yuv in prefetch(_drawn_frames(src, analysis, config, frames, target),
-                                 depth=4):
+def write_annotated_video(src: str | Path, dst: Path, analysis: Analysis, *,
+                          outputs: OutputsConfig, thresholds: DecisionConfig,
+                          frames=None, stop: threading.Event | None = None) -> None:
+    """Draw the analysis on each frame and encode ``dst`` (H.264, the video's own times) at
+    the size and frame rate of ``outputs``; the pelvis line is coloured by the decision's
+    ``thresholds``. Drawing runs a few frames ahead in a worker thread while the encoder
+    works. ``stop``, when set (e.g. from another thread on Ctrl-C), ends the work early
+    with :class:`InterruptedError`."""
+    target = annotated_size(analysis, outputs)
+    # ultrafast: half the CPU time of superfast for about twice the size (8 s at 404x720:
+    # 0.2 against 0.45 s, 246 against 130 kB)
+    with H264Writer(dst, crf=23, preset="ultrafast", size_px=target, origin_s=0.0) as writer:
+        for t_s, yuv in prefetch(_drawn_frames(src, analysis, outputs, thresholds, frames,
+                                               target), depth=4):
             if stop is not None and stop.is_set():
                 raise InterruptedError("the annotated video was stopped")
-            if stream is None:
-                stream = out.add_stream("libx264")
-                stream.width, stream.height = target
-                stream.pix_fmt = "yuv420p"
-                # ultrafast: half the CPU time of superfast for about twice the size (8 s
-                # at 404x720: 0.2 against 0.45 s, 246 against 130 kB)
-                stream.options = {"crf": "23", "preset": "ultrafast"}
-                stream.codec_context.time_base = MS
-                stream.time_base = MS
-            frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-            frame.pts, frame.time_base = pts, MS
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        if stream is not None:
-            for packet in stream.encode():
-                out.mux(packet)
-    finally:
-        out.close()
+            writer.write(yuv, t_s, pixel_format="yuv420p")

@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -25,9 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .config import Config
+from .config import Config, recorded_config
 from .errors import ModelError, ScreeningError
+from .files import atomic_open
 from .pose.model import ModelInfo, resolve_model
+from .progress import Progress, noop
 from .report import RESULT_JSON, ReportDetails, write_result_document
 from .video import VIDEO_EXTENSIONS
 
@@ -81,12 +82,14 @@ def output_names(inputs: list[Path]) -> dict[Path, str]:
 
 
 def _already_done(result_path: Path, input_path: Path, config: Config) -> bool:
+    """A successful result of this input made with exactly these settings (recorded in
+    this version's sections, or flat by earlier versions)."""
     try:
         doc = json.loads(result_path.read_text())
     except (OSError, ValueError):
         return False
     return (doc.get("status") == "ok" and doc.get("input") == str(input_path)
-            and doc.get("config") == json.loads(json.dumps(config.to_dict())))
+            and recorded_config(doc.get("config")) == config)
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,7 @@ Report = Callable[[ItemOutcome], None]
 def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
               model: ModelInfo | None = None, jobs: int = 1, force: bool = False,
               annotate: bool = True, on_item: Report | None = None,
-              runner: Runner | None = None,
+              runner: Runner | None = None, progress: Progress | None = None,
               report_for: Callable[[Path], ReportDetails | None] | None = None
               ) -> list[ItemOutcome]:
     """Analyse every input into ``out_root/<name>/``; returns one outcome per input, in
@@ -223,21 +226,29 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
     One failure never stops the batch.
 
     ``runner``: where the analyses run (default: this process, or a pool of ``jobs``
-    local processes). ``report_for(input)``: the details of the printable report the
-    worker writes with each result (None: no report).
+    local processes). ``on_item(outcome)`` is called as each input is done (or skipped);
+    ``progress(fraction, message)`` with the share of the inputs done.
+    ``report_for(input)``: the details of the printable report the worker writes with
+    each result (None: no report).
     """
     out_root = Path(out_root)
     out_root.mkdir(parents=True, exist_ok=True)
     names = output_names(inputs)
     outcomes: dict[Path, ItemOutcome] = {}
+    progress = progress or noop()
+
+    def done(outcome: ItemOutcome) -> None:
+        outcomes[outcome.input] = outcome
+        if on_item:
+            on_item(outcome)
+        progress(len(outcomes) / len(inputs), f"{len(outcomes)} of {len(inputs)} videos analysed")
+
     todo: list[Path] = []
     for p in inputs:
         target = out_root / names[p]
         if not force and _already_done(target / RESULT_JSON, p, config):
             doc = json.loads((target / RESULT_JSON).read_text())
-            outcomes[p] = ItemOutcome(p, target, doc, skipped=True)
-            if on_item:
-                on_item(outcomes[p])
+            done(ItemOutcome(p, target, doc, skipped=True))
         else:
             todo.append(p)
 
@@ -259,9 +270,7 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
             p = work[job.out_dir]
             if isinstance(doc, BaseException):
                 doc = _crash_document(job, doc)
-            outcomes[p] = ItemOutcome(p, out_root / names[p], doc)
-            if on_item:
-                on_item(outcomes[p])
+            done(ItemOutcome(p, out_root / names[p], doc))
     finally:
         close = getattr(finished, "close", None)
         if close is not None:
@@ -384,14 +393,9 @@ def study_rows(out_root: Path) -> list[dict]:
 def write_summary(out_root: Path) -> Path:
     """Rebuild ``out_root/summary.csv`` from every result under ``out_root``, atomically."""
     path = Path(out_root) / SUMMARY_CSV
-    tmp = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}")
-    try:
-        with tmp.open("w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS, restval="")
-            writer.writeheader()
-            for row in study_rows(Path(out_root)):
-                writer.writerow({k: "" if v is None else v for k, v in row.items()})
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS, restval="")
+        writer.writeheader()
+        for row in study_rows(Path(out_root)):
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return path

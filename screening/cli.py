@@ -1,5 +1,10 @@
-"""Command line: ``pelvic-screen analyze ...``, ``model``, ``markers``, ``agreement`` and the
-records commands (``people``, ``history``, ``forget``, ``import``; screening.records).
+"""Command line: ``pelvic-screen analyze ...``, ``reanalyse``, ``config``, ``model``,
+``markers``, ``agreement`` and the records commands (``people``, ``history``, ``forget``,
+``import``; screening.records).
+
+The analysis settings are flags made from the fields of screening.config (name, type,
+default, unit, range and help text), so they cannot drift from the defaults; ``--config
+FILE`` reads them from a TOML file first (defaults < file < flags).
 
 Exit codes: 0 every input succeeded, 1 any input failed, 2 usage error or a cluster that
 cannot be used (nothing analysed), 130 interrupted.
@@ -18,19 +23,28 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Config
-from .errors import ClusterError, ModelError
+from .config import (
+    ANALYSIS_SECTIONS,
+    SECTIONS,
+    Config,
+    SettingInfo,
+    flag_changes,
+    read_config_file,
+    section_settings,
+    to_toml,
+)
+from .errors import ClusterError, ConfigError, ModelError, ScreeningError
 
 if TYPE_CHECKING:
     from .batch import ItemOutcome
     from .report import ReportDetails
 
-DEFAULTS = Config()
 SUMMARY_CSV = "summary.csv"  # screening.batch.SUMMARY_CSV (a test checks they agree)
-# The names in screening.estimators.ESTIMATORS, for --help without importing numpy and
-# scipy; --estimator is checked against the registry itself, and a test keeps them equal.
-ESTIMATOR_NAMES = ("hip_line", "leg")
 CLUSTER_ENV = "PELVIC_SCREEN_CLUSTER"  # screening.cluster.CLUSTER_ENV
+SETTING_DEST = "setting:"    # argparse destination of a setting flag: SETTING_DEST + name
+_METAVARS = {"deg": "DEG", "s": "S", "Hz": "HZ", "px": "PX", "frames/s": "FPS",
+             "leg lengths": "LEGS", "fraction": "FRACTION", "ratio": "RATIO",
+             "grey level": "LEVEL"}
 
 
 def _positive_int(text: str) -> int:
@@ -38,6 +52,59 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
+
+
+# ---------------------------------------------------------------------------------------
+# settings: --config FILE and one flag per field of screening.config
+
+
+def _flag_help(info: SettingInfo) -> str:
+    default = (str(info.default).lower() if info.type is bool else f"{info.default:g}"
+               if info.type in (int, float) else info.default)
+    return f"{info.help} ({info.accepted()}; default: {default})".replace("%", "%%")
+
+
+def add_settings(parser: argparse.ArgumentParser, sections=tuple(SECTIONS)) -> None:
+    """``--config FILE`` and a flag for every setting of ``sections``, one help group per
+    section. A flag not given leaves no value (the file's or the default applies)."""
+    parser.add_argument("--config", metavar="FILE", default=None,
+                        help="read the settings from this TOML file (`pelvic-screen config "
+                        "--print` writes one to start from); flags win over it. "
+                        "docs/CONFIG.md")
+    for section in sections:
+        cls = SECTIONS[section]
+        group = parser.add_argument_group(
+            f"settings [{section}]", (cls.__doc__ or "").split("\n\n")[0].replace("%", "%%"))
+        for info in section_settings(cls):
+            options = {"dest": SETTING_DEST + info.name, "default": argparse.SUPPRESS,
+                       "help": _flag_help(info)}
+            if info.type is bool:
+                options["action"] = argparse.BooleanOptionalAction
+            elif info.choices:
+                options.update(choices=info.choices, metavar="NAME")
+            else:
+                options.update(type=info.type, metavar=_METAVARS.get(info.unit, "VALUE"))
+            group.add_argument(info.flag, *info.aliases, **options)
+
+
+def setting_sources(args) -> list[tuple[str, dict]]:
+    """Where the settings of this command come from, lowest first: the ``--config`` file's
+    tables, then the flags given. Raises ConfigError when the file cannot be read."""
+    sources = []
+    if getattr(args, "config", None):
+        sources.append((str(args.config), read_config_file(args.config)))
+    flags = {dest[len(SETTING_DEST):]: value for dest, value in vars(args).items()
+             if dest.startswith(SETTING_DEST)}
+    if flags:
+        sources.append(("the command line", flag_changes(flags)))
+    return sources
+
+
+def apply_settings(base: Config, sources: list[tuple[str, dict]]) -> Config:
+    """``base`` with each source applied in turn (a later one wins). Raises ConfigError."""
+    for where, data in sources:
+        base = base.updated(data, where=where)
+    return base
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,9 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
         "analyze", help="analyse one or more videos (files or folders)",
         description="Analyse single-leg-stance videos. For each input, writes "
         "DIR/<name>/result.json, timeseries.csv, landmarks.npz and annotated.mp4, and "
-        f"DIR/{SUMMARY_CSV} with one row per detected hold of every result in DIR. Exit code: "
-        "0 all succeeded, 1 any input failed, 2 usage error or a cluster that cannot be used, "
-        "130 interrupted.")
+        f"DIR/{SUMMARY_CSV} with one row per detected hold of every result in DIR. The "
+        "settings are the defaults, then a --config file, then the setting flags. Exit code: "
+        "0 all succeeded, 1 any input failed, 2 usage error (also a bad setting) or a cluster "
+        "that cannot be used, 130 interrupted.")
     a.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="video files, or folders searched recursively for videos")
     a.add_argument("--out", default="pelvic-screen-results", metavar="DIR",
@@ -64,22 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "scheduler, or local:N for N worker processes here (also "
                    f"{CLUSTER_ENV}). Inputs and DIR must be paths every worker can read "
                    "and write. Needs the 'cluster' extra; see docs/BATCH.md")
-    a.add_argument("--mirrored", action="store_true",
-                   help="the videos are mirrored (selfie view): swap left and right")
     a.add_argument("--force", action="store_true",
-                   help="analyse again inputs that already have a result in DIR")
+                   help="analyse again inputs that already have a result in DIR made with "
+                   "the same settings (skipped without it; other settings are always "
+                   "analysed again)")
     a.add_argument("--no-video", action="store_true", help="skip the annotated video")
-    a.add_argument("--estimator", default=DEFAULTS.estimator, metavar="NAME",
-                   help="pelvic-drop estimator: " + ", ".join(ESTIMATOR_NAMES)
-                   + " (default: %(default)s)")
-    a.add_argument("--positive-from", type=float, default=DEFAULTS.positive_from_deg,
-                   metavar="DEG", help="drop (deg) from which a hold is positive "
-                   "(default: %(default)s)")
-    a.add_argument("--negative-below", type=float, default=DEFAULTS.negative_below_deg,
-                   metavar="DEG", help="drop (deg) below which a hold is negative; between "
-                   "the two it is borderline (default: %(default)s)")
-    a.add_argument("--max-duration", type=float, default=DEFAULTS.max_duration_s,
-                   metavar="S", help="longest video accepted, seconds (default: %(default)s)")
     a.add_argument("--model", metavar="PATH", default=None,
                    help="a MediaPipe pose landmarker .task file to use instead of the "
                    "built-in model (also PELVIC_SCREEN_MODEL)")
@@ -87,6 +144,47 @@ def build_parser() -> argparse.ArgumentParser:
                    help="expected sha256 of --model (also PELVIC_SCREEN_MODEL_SHA256)")
     a.add_argument("--quiet", action="store_true", help="print only failures and the summary")
     add_record_options(a)
+    add_settings(a)
+
+    r = sub.add_parser(
+        "reanalyse", aliases=["reanalyze"],
+        help="analyse result folders again from their saved landmarks (no video, no model)",
+        description="Analyse result folders again from their landmarks.npz (and the printed "
+        "markers saved with it), without the video and without the pose model, e.g. with "
+        "another threshold or estimator, or after an update. Each folder's result.json, "
+        "timeseries.csv and (when it had them) report.html and report.pdf are replaced in one "
+        "step, all or nothing; annotated.mp4 is kept as it was. The settings are the folder's "
+        "own, then a --config file, then the setting flags; the [video] and [outputs] "
+        f"settings cannot change (they made the landmarks and the video). A {SUMMARY_CSV} "
+        "next to the folders is brought up to date. Exit code: 0 all succeeded, 1 any folder "
+        "failed, 2 usage error (also a bad setting).")
+    r.add_argument("folders", nargs="+", metavar="RESULT_DIR",
+                   help="result folders (with result.json and landmarks.npz), or folders of "
+                   "them such as an `analyze --out` folder")
+    r.add_argument("--person", metavar="LABEL", default=None,
+                   help="the person named on the printable report; also updates the "
+                   "person's record of this result")
+    r.add_argument("--operator", metavar="NAME", default=None,
+                   help="the examiner named on the printable report (and in the record)")
+    r.add_argument("--notes", metavar="TEXT", default=None,
+                   help="notes on the printable report (and in the record)")
+    r.add_argument("--quiet", action="store_true", help="print only failures and the summary")
+    r.add_argument("--organisation", default="local", help=argparse.SUPPRESS)
+    add_settings(r, ANALYSIS_SECTIONS)
+
+    c = sub.add_parser(
+        "config", help="print the analysis settings as a TOML file to start from",
+        description="Print every analysis setting as a commented TOML file, one table per "
+        "section: help text, unit, accepted range and value. Without --config and setting "
+        "flags the values are the defaults; with them, the settings they give (checked like "
+        "`analyze` checks them). Use the file with `analyze --config FILE` or "
+        "`reanalyse --config FILE`; docs/CONFIG.md.")
+    what = c.add_mutually_exclusive_group(required=True)
+    what.add_argument("--print", action="store_true", help="write the settings to the screen "
+                      "(standard output)")
+    what.add_argument("--out", metavar="FILE", default=None,
+                      help="write the settings to FILE (an existing file is not replaced)")
+    add_settings(c)
 
     m = sub.add_parser("model", help="show (or install) the pose model in use",
                        description="Show the pose model in use: path, sha256, source.")
@@ -139,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_markers(args)
         if args.command == "agreement":
             return _cmd_agreement(args, parser)
+        if args.command == "config":
+            return _cmd_config(args)
+        if args.command in ("reanalyse", "reanalyze"):
+            return _cmd_reanalyse(args)
         if args.command in RECORDS_COMMANDS:
             return run_records_command(args)
         return _cmd_analyze(args, parser)
@@ -231,16 +333,40 @@ def _agreement_text(summary) -> str:
     return "\n".join(lines)
 
 
+def _cmd_config(args) -> int:
+    try:
+        text = to_toml(apply_settings(Config(), setting_sources(args)))
+    except ConfigError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    if args.print:
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(args.out, "x", encoding="utf-8") as f:
+            f.write(text)
+    except FileExistsError:
+        print(f"error: {args.out} exists already; it was left as it is. Give another file "
+              "name, or remove it first.", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: the settings could not be written to {args.out} ({exc.strerror}). "
+              "Check that the folder exists and is writable.", file=sys.stderr)
+        return 1
+    print(f"Settings written to {args.out}. Use it with: pelvic-screen analyze VIDEO "
+          f"--config {_quote(args.out)}", file=sys.stderr)
+    return 0
+
+
 def _cmd_analyze(args, parser) -> int:
     from .batch import collect_inputs
-    from .estimators import ESTIMATORS
     from .video import VIDEO_EXTENSIONS
 
-    if args.negative_below > args.positive_from:
-        parser.error("--negative-below must not be greater than --positive-from")
-    if args.estimator not in ESTIMATORS:
-        parser.error(f"argument --estimator: invalid choice: {args.estimator!r} "
-                     f"(choose from {', '.join(sorted(ESTIMATORS))})")
+    try:
+        config = apply_settings(Config(), setting_sources(args))
+    except ConfigError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
     if args.cluster and args.jobs > 1:
         parser.error("--jobs is for a run on this machine; with --cluster the workers run "
                      f"the files (drop --jobs, or --cluster and {CLUSTER_ENV})")
@@ -249,9 +375,6 @@ def _cmd_analyze(args, parser) -> int:
     if not inputs:
         parser.error("no video files found in " + ", ".join(args.inputs)
                      + f" (looked for {' '.join(VIDEO_EXTENSIONS)})")
-    config = Config(mirrored=args.mirrored, estimator=args.estimator,
-                    positive_from_deg=args.positive_from,
-                    negative_below_deg=args.negative_below, max_duration_s=args.max_duration)
     if not args.cluster:
         return _analyze(args, inputs, config, runner=None, recorder=recorder)
     from .cluster import DaskRunner
@@ -306,6 +429,72 @@ def _analyze(args, inputs, config, *, runner, recorder: Recorder) -> int:
           + (f", {failed} failed" if failed else "")
           + f". Summary: {os.path.join(args.out, SUMMARY_CSV)}")
     return 1 if failed or recorder.failed else 0
+
+
+def _cmd_reanalyse(args) -> int:
+    from .batch import ItemOutcome, write_summary
+    from .reanalysis import folder_config, reanalyse_folder
+
+    try:
+        sources = setting_sources(args)
+        apply_settings(Config(), sources)  # a bad file or flag stops here, before any folder
+    except ConfigError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    folders = _result_folders(args.folders)
+    failed = 0
+    for folder in folders:
+        try:
+            config = apply_settings(folder_config(folder), sources)
+            result = reanalyse_folder(folder, config, subject_label=args.person or "",
+                                      operator=args.operator, notes=args.notes)
+        except ScreeningError as exc:
+            failed += 1
+            print(f"FAILED {folder}: {exc.one_line()}", file=sys.stderr)
+            continue
+        outcome = ItemOutcome(folder, folder, result.to_dict())
+        line = describe(outcome)
+        if outcome.ok and args.person is not None:
+            note, recorded = _record_again(folder, args)
+            line += note
+            failed += not recorded
+        failed += not outcome.ok
+        if not args.quiet or not outcome.ok:
+            print(line, file=sys.stderr)
+    roots = {f.parent for f in folders} | {Path(p) for p in args.folders}
+    for root in sorted(r for r in roots if (r / SUMMARY_CSV).is_file()):
+        write_summary(root)
+    n = len(folders)
+    print(f"{n - failed} of {n} result folders analysed again"
+          + (f", {failed} failed" if failed else "") + ".")
+    return 1 if failed else 0
+
+
+def _result_folders(paths: list[str]) -> list[Path]:
+    """Result folders as given, and those found below folders of them (a folder without
+    any is kept, so that it is reported)."""
+    from .batch import result_files
+
+    found: list[Path] = []
+    for p in map(Path, paths):
+        below = [] if (p / "result.json").is_file() or not p.is_dir() else result_files(p)
+        found.extend([f.parent for f in below] or [p])
+    unique: dict[str, Path] = {}
+    for f in found:
+        unique.setdefault(str(f.resolve()), f)
+    return list(unique.values())
+
+
+def _record_again(folder: Path, args) -> tuple[str, bool]:
+    """Update the person's record of a re-analysed folder: (text for its line, done)."""
+    from .records import record_result
+
+    done = record_result(folder, person=args.person, source="cli", operator=args.operator,
+                         notes=args.notes, organisation=args.organisation, reports=False)
+    if done.error is not None:
+        return (f" [not recorded: {done.error.one_line()}; record it later: pelvic-screen "
+                f"import {folder} --person {_quote(args.person)}]"), False
+    return f" [recorded for {args.person}" + ("]" if done.created else " (updated)]"), True
 
 
 def describe(outcome) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .config import Config
+from .config import DecisionConfig
 from .metrics import HoldMetrics
 
 CLASSES = ("negative", "borderline", "positive", "inconclusive")
@@ -39,9 +39,9 @@ class Decision:
 
 
 def decide(metrics: HoldMetrics, *, stance_side: str, lifted_side: str,
-           problems: list[Problem], config: Config,
+           problems: list[Problem], thresholds: DecisionConfig,
            uncertainty_deg: float = float("nan")) -> Decision:
-    """Classify one hold (or one side's medians).
+    """Classify one hold (or one side's medians) with the ``thresholds`` of the decision.
 
     ``uncertainty_deg`` is the typical error of the evidence the drop rests on. When the
     drop lies within it of a threshold, the class could be the neighbouring one: the
@@ -56,17 +56,17 @@ def decide(metrics: HoldMetrics, *, stance_side: str, lifted_side: str,
                         + reasons[0])
     drop = metrics.drop_median_deg
     lean = metrics.lean_median_deg
-    compensated = math.isfinite(lean) and lean >= config.compensation_lean_deg
-    if drop >= config.positive_from_deg:
+    compensated = math.isfinite(lean) and lean >= thresholds.compensation_lean_deg
+    if drop >= thresholds.positive_from_deg:
         classification = "positive"
-    elif drop >= config.negative_below_deg:
+    elif drop >= thresholds.negative_below_deg:
         classification = "borderline"
     else:
         classification = "negative"
     reasons = [
-        _drop_reason(drop, lifted_side, config),
+        _drop_reason(drop, lifted_side, thresholds),
     ]
-    near = near_threshold(drop, uncertainty_deg, config)
+    near = near_threshold(drop, uncertainty_deg, thresholds)
     if near:
         reasons.append(
             f"The measurement's typical error here is {uncertainty_deg:.1f} deg, so the true "
@@ -75,10 +75,10 @@ def decide(metrics: HoldMetrics, *, stance_side: str, lifted_side: str,
     if compensated:
         reasons.append(
             f"The trunk leaned {lean:.1f} deg toward the standing ({stance_side}) leg "
-            f"(>= {config.compensation_lean_deg:g} deg): leaning over the standing leg keeps "
-            "the pelvis level and can hide a drop (compensated Trendelenburg).")
+            f"(>= {thresholds.compensation_lean_deg:g} deg): leaning over the standing leg "
+            "keeps the pelvis level and can hide a drop (compensated Trendelenburg).")
     if metrics.time_to_drop_s is not None:
-        reasons.append(f"The drop passed {config.positive_from_deg:g} deg after "
+        reasons.append(f"The drop passed {thresholds.positive_from_deg:g} deg after "
                        f"{metrics.time_to_drop_s:.1f} s of the hold and stayed there.")
     weak = stance_side if classification == "positive" or compensated else None
     clinical = {
@@ -95,27 +95,28 @@ def decide(metrics: HoldMetrics, *, stance_side: str, lifted_side: str,
     return Decision(classification, compensated, weak, reasons, clinical, summary)
 
 
-def near_threshold(drop_deg: float, uncertainty_deg: float, config: Config) -> float | None:
+def near_threshold(drop_deg: float, uncertainty_deg: float,
+                   thresholds: DecisionConfig) -> float | None:
     """The threshold that lies within ``uncertainty_deg`` of ``drop_deg`` (the nearer one),
     or None when the class is clear (or the uncertainty is unknown)."""
     if not (math.isfinite(drop_deg) and math.isfinite(uncertainty_deg)):
         return None
-    near = [th for th in (config.negative_below_deg, config.positive_from_deg)
+    near = [th for th in (thresholds.negative_below_deg, thresholds.positive_from_deg)
             if abs(drop_deg - th) < uncertainty_deg]
     return min(near, key=lambda th: abs(drop_deg - th)) if near else None
 
 
-def _drop_reason(drop: float, lifted_side: str, config: Config) -> str:
+def _drop_reason(drop: float, lifted_side: str, thresholds: DecisionConfig) -> str:
     where = (f"the {lifted_side} (lifted-leg) side of the pelvis dropped {drop:.1f} deg"
              if drop >= 0 else
              f"the {lifted_side} (lifted-leg) side of the pelvis rose {abs(drop):.1f} deg")
-    if drop >= config.positive_from_deg:
-        band = f"at or above the {config.positive_from_deg:g} deg positive threshold"
-    elif drop >= config.negative_below_deg:
-        band = (f"between {config.negative_below_deg:g} and {config.positive_from_deg:g} deg, "
-                "inside measurement noise (borderline)")
+    if drop >= thresholds.positive_from_deg:
+        band = f"at or above the {thresholds.positive_from_deg:g} deg positive threshold"
+    elif drop >= thresholds.negative_below_deg:
+        band = (f"between {thresholds.negative_below_deg:g} and "
+                f"{thresholds.positive_from_deg:g} deg, inside measurement noise (borderline)")
     else:
-        band = f"below {config.negative_below_deg:g} deg (level)"
+        band = f"below {thresholds.negative_below_deg:g} deg (level)"
     return f"Over the hold, {where}: {band}."
 
 

@@ -54,3 +54,10 @@ class ClusterError(ScreeningError):
     wrong, or the scheduler cannot be reached. Nothing was analysed."""
 
     code = "cluster"
+
+
+class ConfigError(ScreeningError):
+    """A settings file or flag is unusable: unknown table or key, wrong type, value out of
+    range, or a setting that cannot change here. Says which, where, and what is accepted."""
+
+    code = "bad_config"

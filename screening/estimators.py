@@ -14,56 +14,19 @@ from typing import Protocol
 
 import numpy as np
 
+from .geometry import hip_obliquity_deg, hip_width_px, side_sign
 from .landmarks import (
     LEFT_ANKLE,
     LEFT_FOOT,
     LEFT_HEEL,
-    LEFT_HIP,
     LEFT_KNEE,
     RIGHT_ANKLE,
     RIGHT_FOOT,
     RIGHT_HEEL,
-    RIGHT_HIP,
     RIGHT_KNEE,
     LandmarkSeries,
 )
-from .phases import Hold
-
-
-def hip_obliquity_deg(xy_px: np.ndarray) -> np.ndarray:
-    """Elevation of the subject's left hip over the right, in image degrees, for landmarks
-    ``xy_px`` of shape (..., 33, 2): one frame (33, 2) or a series (N, 33, 2).
-
-    ``atan2(y_right - y_left, |x_left - x_right|)`` with y pointing down: positive when the
-    left hip is higher in the image. Using ``|dx|`` makes it the same for front and back
-    views (the left hip is on the image right in a front view, on the image left in a back
-    view). NaN where a hip is missing.
-    """
-    left = xy_px[..., LEFT_HIP, :]
-    right = xy_px[..., RIGHT_HIP, :]
-    return np.degrees(np.arctan2(right[..., 1] - left[..., 1],
-                                 np.abs(left[..., 0] - right[..., 0])))
-
-
-def hip_line_obliquity_deg(series: LandmarkSeries) -> np.ndarray:
-    """(N,) :func:`hip_obliquity_deg` of every frame of ``series``."""
-    return hip_obliquity_deg(series.xy_px)
-
-
-def relative_to_baseline(values: np.ndarray, hold: Hold) -> np.ndarray:
-    """``values`` minus their median over the hold's two-leg baseline (NaN if none)."""
-    if hold.baseline is None:
-        return np.full_like(values, np.nan)
-    start, stop = hold.baseline
-    base = values[start:stop]
-    if not np.any(np.isfinite(base)):
-        return np.full_like(values, np.nan)
-    return values - np.nanmedian(base)
-
-
-def side_sign(lifted_side: str) -> float:
-    """Left-hip-up obliquity -> drop: lifting the left foot, a lower left hip is a drop."""
-    return -1.0 if lifted_side == "left" else 1.0
+from .phases import Hold, relative_to_baseline
 
 
 class DropEstimator(Protocol):
@@ -85,7 +48,7 @@ class HipLineEstimator:
     description = "angle of the line through the two hip landmarks, minus its two-leg baseline"
 
     def drop_deg(self, series: LandmarkSeries, hold: Hold) -> np.ndarray:
-        obliquity = relative_to_baseline(hip_line_obliquity_deg(series), hold)
+        obliquity = relative_to_baseline(hip_obliquity_deg(series.xy_px), hold)
         return side_sign(hold.lifted_side) * obliquity
 
 
@@ -166,8 +129,8 @@ class TwoLegBaseline:
     """What the two-leg stance before (or after) a hold gives the estimators: medians
     over its frames."""
 
-    hip_obliquity_deg: float   # :func:`hip_obliquity_deg` (subject's left hip up +)
-    hip_width_px: float        # horizontal distance of the two hip landmarks
+    hip_obliquity_deg: float   # :func:`~screening.geometry.hip_obliquity_deg` (left hip up +)
+    hip_width_px: float        # :func:`~screening.geometry.hip_width_px`
 
     @classmethod
     def from_frames(cls, xy_px: np.ndarray) -> TwoLegBaseline:
@@ -177,7 +140,7 @@ class TwoLegBaseline:
             return float(np.median(values)) if values.size else float("nan")
 
         return cls(hip_obliquity_deg=median(hip_obliquity_deg(xy_px)),
-                   hip_width_px=median(np.abs(xy_px[:, LEFT_HIP, 0] - xy_px[:, RIGHT_HIP, 0])))
+                   hip_width_px=median(hip_width_px(xy_px)))
 
     @property
     def usable(self) -> bool:

@@ -15,6 +15,8 @@ import threading
 import uuid
 from pathlib import Path
 
+from .files import atomic_open
+
 HISTORY_FILE = "history.json"
 _history_lock = threading.Lock()
 
@@ -67,12 +69,8 @@ def append_history(path: Path, entry: dict) -> None:
         entries, _ = load_history(path)
         entries.append(entry)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
-        with tmp.open("w", encoding="utf-8") as f:
+        with atomic_open(path, "w", encoding="utf-8") as f:
             json.dump({"schema_version": "1.0", "entries": entries}, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
 
 
 def read_history(path: Path) -> tuple[list[dict], str | None]:

@@ -1,8 +1,8 @@
 """Per-hold measurements: pelvic drop, trunk lean, time-to-drop (pure functions).
 
 Trunk lean: the angle of the line from mid-hip to mid-shoulder against the image
-vertical, relative to the two-leg baseline, **positive = toward the stance side** (the
-compensation that can hide a drop).
+vertical (:func:`screening.geometry.trunk_lean_toward_left_deg`), relative to the two-leg
+baseline, **positive = toward the stance side** (the compensation that can hide a drop).
 """
 
 from __future__ import annotations
@@ -11,26 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .estimators import relative_to_baseline
-from .landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, LandmarkSeries
-from .phases import Hold
-
-
-def trunk_lean_toward_left_deg(series: LandmarkSeries) -> np.ndarray:
-    """(N,) trunk angle from vertical, positive when the shoulders are toward the subject's left."""
-    mid_hip = series.xy_px[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
-    mid_shoulder = series.xy_px[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
-    v = mid_shoulder - mid_hip
-    lean_image_right = np.degrees(np.arctan2(v[:, 0], -v[:, 1]))
-    # Which image direction is the subject's left: + in a front view, - in a back view.
-    left_is_image_right = np.sign(
-        np.nanmedian(series.xy_px[:, LEFT_HIP, 0] - series.xy_px[:, RIGHT_HIP, 0]))
-    return lean_image_right * (left_is_image_right if left_is_image_right != 0 else 1.0)
+from .geometry import trunk_lean_toward_left_deg
+from .landmarks import LandmarkSeries
+from .phases import Hold, relative_to_baseline
 
 
 def trunk_lean_deg(series: LandmarkSeries, hold: Hold) -> np.ndarray:
     """(N,) trunk lean toward the stance side of ``hold``, relative to its baseline."""
-    lean_left = relative_to_baseline(trunk_lean_toward_left_deg(series), hold)
+    lean_left = relative_to_baseline(trunk_lean_toward_left_deg(series.xy_px), hold)
     return lean_left if hold.stance_side == "left" else -lean_left
 
 

@@ -14,17 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import Config
-from .landmarks import (
-    LEFT_ANKLE,
-    LEFT_HIP,
-    LEFT_SHOULDER,
-    RIGHT_ANKLE,
-    RIGHT_HIP,
-    RIGHT_SHOULDER,
-    LandmarkSeries,
-    other_side,
-)
+from .config import PhasesConfig
+from .geometry import leg_length_px
+from .landmarks import LEFT_ANKLE, RIGHT_ANKLE, LandmarkSeries, other_side
 from .signal import valid_runs
 
 _GUARD_S = 0.3  # two-leg frames this close to a lift are not used as baseline
@@ -46,12 +38,15 @@ class Hold:
         return other_side(self.lifted_side)
 
 
-def leg_length_px(series: LandmarkSeries) -> float:
-    legs = []
-    for hip, ankle in ((LEFT_HIP, LEFT_ANKLE), (RIGHT_HIP, RIGHT_ANKLE)):
-        legs.append(np.linalg.norm(series.xy_px[:, hip] - series.xy_px[:, ankle], axis=1))
-    value = np.nanmedian(np.concatenate(legs)) if np.any(np.isfinite(legs)) else np.nan
-    return float(value)
+def relative_to_baseline(values: np.ndarray, hold: Hold) -> np.ndarray:
+    """``values`` minus their median over the hold's two-leg baseline (NaN if none)."""
+    if hold.baseline is None:
+        return np.full_like(values, np.nan)
+    start, stop = hold.baseline
+    base = values[start:stop]
+    if not np.any(np.isfinite(base)):
+        return np.full_like(values, np.nan)
+    return values - np.nanmedian(base)
 
 
 def lift_signals(series: LandmarkSeries) -> dict[str, np.ndarray]:
@@ -62,7 +57,7 @@ def lift_signals(series: LandmarkSeries) -> dict[str, np.ndarray]:
     its own floor level, not against the other ankle, keeps the signal at zero on two legs
     whatever the camera roll, yaw or stance width.
     """
-    leg = leg_length_px(series)
+    leg = leg_length_px(series.xy_px)
     signals = {}
     for side, ankle in (("left", LEFT_ANKLE), ("right", RIGHT_ANKLE)):
         y = series.xy_px[:, ankle, 1]
@@ -86,7 +81,7 @@ def _runs_above(signal: np.ndarray, threshold: float, t_s: np.ndarray, *, min_s:
     return [(a, b) for a, b in merged if t_s[b - 1] - t_s[a] >= min_s]
 
 
-def detect_holds(series: LandmarkSeries, config: Config) -> list[Hold]:
+def detect_holds(series: LandmarkSeries, phases: PhasesConfig) -> list[Hold]:
     """All single-leg holds in time order."""
     t = series.t_s
     if len(t) < 3:
@@ -97,24 +92,25 @@ def detect_holds(series: LandmarkSeries, config: Config) -> list[Hold]:
     # whole weight (its floor level is taken there), which would leave no baseline at all
     # (seen on a rendered clip with the free foot rising during the hold); the frames just
     # before a lift are kept out by the guard of _baseline_window instead.
-    both_down = np.all([np.nan_to_num(s, nan=np.inf) < config.lift_threshold_leg
+    both_down = np.all([np.nan_to_num(s, nan=np.inf) < phases.lift_threshold_leg
                         for s in signals.values()], axis=0)
     holds: list[Hold] = []
     for side, signal in signals.items():
         other = signals[other_side(side)]
-        for start, stop in _runs_above(signal, config.lift_threshold_leg, t, min_s=0.3,
+        for start, stop in _runs_above(signal, phases.lift_threshold_leg, t, min_s=0.3,
                                        bridge_s=0.2):
-            if np.nanmedian(other[start:stop]) > config.lift_threshold_leg:
+            if np.nanmedian(other[start:stop]) > phases.lift_threshold_leg:
                 continue  # both feet up: a jump, not a single-leg stance
             # the typical lifted height (median: the hold dominates the run) sets the level;
             # the foot may sink a little as the pelvis drops, so the peak would be too high
             typical = np.nanmedian(signal[start:stop])
-            level = max(config.lift_threshold_leg, config.hold_plateau_fraction * typical)
+            level = max(phases.lift_threshold_leg, phases.hold_plateau_fraction * typical)
             plateau = np.flatnonzero(np.nan_to_num(signal[start:stop], nan=-np.inf) >= level)
             if plateau.size == 0:
                 continue
             hold_start, hold_end = start + int(plateau[0]), start + int(plateau[-1]) + 1
-            baseline = _baseline_window(t, both_down, start, stop, config)
+            baseline = _baseline_window(t, both_down, start, stop,
+                                        min_baseline_s=phases.min_baseline_s)
             holds.append(Hold(side, start, hold_start, hold_end, stop, baseline))
     return sorted(holds, key=lambda h: h.lift_start)
 
@@ -131,7 +127,7 @@ def steady_slice(t_s: np.ndarray, hold: Hold, trim_s: float) -> slice:
 
 
 def _baseline_window(t: np.ndarray, both_down: np.ndarray, lift_start: int, lift_end: int,
-                     config: Config) -> tuple[int, int] | None:
+                     *, min_baseline_s: float) -> tuple[int, int] | None:
     """Longest-possible two-leg stretch right before the lift, else right after it."""
     before = np.flatnonzero(both_down[:lift_start] & (t[:lift_start] <= t[lift_start] - _GUARD_S))
     if before.size:
@@ -139,7 +135,7 @@ def _baseline_window(t: np.ndarray, both_down: np.ndarray, lift_start: int, lift
         start = stop
         while start > 0 and both_down[start - 1] and t[stop - 1] - t[start - 1] <= 3.0:
             start -= 1
-        if t[stop - 1] - t[start] >= config.min_baseline_s:
+        if t[stop - 1] - t[start] >= min_baseline_s:
             return start, stop
     after_mask = both_down.copy()
     after_mask[:lift_end] = False
@@ -150,25 +146,6 @@ def _baseline_window(t: np.ndarray, both_down: np.ndarray, lift_start: int, lift
         stop = start
         while stop < len(t) and both_down[stop] and t[stop] - t[start] <= 3.0:
             stop += 1
-        if t[stop - 1] - t[start] >= config.min_baseline_s:
+        if t[stop - 1] - t[start] >= min_baseline_s:
             return start, stop
     return None
-
-
-def frontal_ratios(xy_px: np.ndarray) -> np.ndarray:
-    """(hip width + shoulder width) / (2 x torso length) for landmarks ``xy_px`` of shape
-    (..., 33, 2); about 0 in a side view, NaN where it cannot be measured."""
-    hip_w = np.abs(xy_px[..., LEFT_HIP, 0] - xy_px[..., RIGHT_HIP, 0])
-    sh_w = np.abs(xy_px[..., LEFT_SHOULDER, 0] - xy_px[..., RIGHT_SHOULDER, 0])
-    mid_hip = xy_px[..., [LEFT_HIP, RIGHT_HIP], :].mean(axis=-2)
-    mid_sh = xy_px[..., [LEFT_SHOULDER, RIGHT_SHOULDER], :].mean(axis=-2)
-    torso = np.linalg.norm(mid_sh - mid_hip, axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = (hip_w + sh_w) / (2 * torso)
-    return np.where(torso > 0, ratio, np.nan)
-
-
-def frontal_ratio(series: LandmarkSeries) -> float:
-    """Median :func:`frontal_ratios` over the frames of ``series``."""
-    ratio = frontal_ratios(series.xy_px)
-    return float(np.nanmedian(ratio)) if np.any(np.isfinite(ratio)) else float("nan")

@@ -1,8 +1,9 @@
-"""``analyze_video``: the one library call behind the CLI, the batch runner and the app.
+"""``analyze_video``: the one library call behind the CLI, the batch runner and the app
+(``screening.reanalysis`` runs the analysis again from a result folder's saved landmarks).
 
 Orchestration only: probe -> pose over all frames -> analysis (screening.analysis) ->
 optional outputs (screening.report). Problems with the input come back as a result with
-``status == "error"`` and an error code, message and hint; this function does not raise
+``status == "error"`` and an error code, message and hint; ``analyze_video`` does not raise
 for bad input.
 """
 
@@ -31,16 +32,11 @@ from .markers.detect import MarkerTracker
 from .pose import PoseBackend, PoseFrame
 from .pose.model import ModelInfo, resolve_model
 from .pose.rate import PoseRate, fill_skipped
+from .progress import Progress, noop, sub_range
 from .report import ReportDetails
 from .video import VideoInfo, iter_frames, iter_frames_with_luma, prefetch, probe
 
 SCHEMA_VERSION = "1.0"
-
-Progress = Callable[[float, str], None]
-
-
-def _no_progress(fraction: float, message: str) -> None:
-    pass
 
 
 def versions() -> dict[str, str]:
@@ -69,6 +65,8 @@ class AnalysisResult:
     notes: list[str] = field(default_factory=list)  # problems with the outputs, not the test
     source: str = ""                  # where the video was read, when not ``input`` itself
     analysed_at: str = ""             # ISO 8601 local time with offset, seconds
+    # analysed again from saved landmarks: when and by which versions the pose was found
+    reanalysed_from: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -92,9 +90,10 @@ class AnalysisResult:
             "input_sha256": self.input_sha256,
             "status": self.status,
             "analysed_at": self.analysed_at or None,
+            **({"reanalysed_from": self.reanalysed_from} if self.reanalysed_from else {}),
             "error": self.error.to_dict() if self.error else None,
             "model": self.model.to_dict() if self.model else None,
-            "estimator": self.config.estimator,
+            "estimator": self.config.measurement.estimator,
             "config": self.config.to_dict(),
             "versions": versions(),
             "video": self.video.to_dict() if self.video else None,
@@ -108,12 +107,12 @@ class AnalysisResult:
 
 def estimate_pose(path: str | Path, backend: PoseBackend, *, max_long_side_px: int | None,
                   min_interval_s: float = 0.0, steady_interval_s: float = 0.0,
-                  duration_hint_s: float = 0.0, progress: Progress = _no_progress,
+                  duration_hint_s: float = 0.0, progress: Progress = noop(),
                   frame_sink: Callable[[float, object], None] | None = None) -> LandmarkSeries:
     """Run the pose backend over every frame (at most one per ``min_interval_s``, see
-    ``Config.max_pose_fps``; where nothing moves one per ``steady_interval_s``, see
-    ``Config.steady_pose_fps`` and screening.pose.rate); returns the raw landmark series,
-    one sample per frame under the cap (those not posed filled in and flagged).
+    ``VideoConfig.max_pose_fps``; where nothing moves one per ``steady_interval_s``, see
+    ``VideoConfig.steady_pose_fps`` and screening.pose.rate); returns the raw landmark
+    series, one sample per frame under the cap (those not posed filled in and flagged).
 
     ``frame_sink(t_s, rgb)``, when given, also receives every frame (e.g. a FrameStore).
     """
@@ -127,7 +126,7 @@ def estimate_pose(path: str | Path, backend: PoseBackend, *, max_long_side_px: i
 def estimate_pose_and_markers(path: str | Path, backend: PoseBackend, *,
                               max_long_side_px: int | None, min_interval_s: float = 0.0,
                               steady_interval_s: float = 0.0, mirrored: bool = False,
-                              duration_hint_s: float = 0.0, progress: Progress = _no_progress,
+                              duration_hint_s: float = 0.0, progress: Progress = noop(),
                               frame_sink: Callable[[float, object], None] | None = None
                               ) -> tuple[LandmarkSeries, MarkerSeries]:
     """:func:`estimate_pose`, and in the same pass the printed pelvis markers
@@ -255,21 +254,21 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
     ``path`` as given), e.g. the path a user typed when ``path`` is its absolute form on
     another machine. Never raises for bad input: see ``result.status`` / ``result.error``.
     """
-    progress = progress or _no_progress
+    progress = progress or noop()
     result = AnalysisResult(input=str(path) if input_name is None else input_name,
                             status="error", config=config, source=str(path),
                             analysed_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
-    store = FrameStore(config.annotated_long_side_px,
-                       min_interval_s=config.annotated_interval_s) \
+    store = FrameStore(config.outputs.annotated_long_side_px,
+                       min_interval_s=config.outputs.annotated_interval_s) \
         if out_dir is not None and annotate else None
     try:
         result.video = info = probe(path)
         result.input_sha256 = _sha256(path)
-        if info.duration_s > config.max_duration_s:
+        if info.duration_s > config.video.max_duration_s:
             raise InputError(f"The video is {info.duration_s / 60:.0f} min long; the limit is "
-                             f"{config.max_duration_s / 60:.0f} min.",
+                             f"{config.video.max_duration_s / 60:.0f} min.",
                              "Cut the part with the test (a minute is plenty), or raise "
-                             "--max-duration.", code="too_long")
+                             "--max-duration-s.", code="too_long")
         own_backend = backend is None
         if own_backend:
             result.model = model or resolve_model()
@@ -280,11 +279,11 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
         try:
             progress(0.0, "finding the pose")
             series, markers = estimate_pose_and_markers(
-                path, backend, max_long_side_px=config.max_long_side_px,
-                min_interval_s=config.pose_interval_s,
-                steady_interval_s=config.steady_pose_interval_s,
-                mirrored=config.mirrored, duration_hint_s=info.duration_s,
-                progress=lambda f, m: progress(0.85 * f, m),
+                path, backend, max_long_side_px=config.video.max_long_side_px,
+                min_interval_s=config.video.pose_interval_s,
+                steady_interval_s=config.video.steady_pose_interval_s,
+                mirrored=config.video.mirrored, duration_hint_s=info.duration_s,
+                progress=sub_range(progress, 0.0, 0.85),
                 frame_sink=store.add if store is not None else None)
         finally:
             if own_backend:
@@ -301,10 +300,7 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
                                   "Use a shorter clip or a lower resolution (1080p is plenty).",
                                   code="too_large")
     except Exception as exc:  # a bug: report it as a result, never as a traceback
-        result.error = ScreeningError(
-            f"Internal error while analysing {Path(path).name}: {type(exc).__name__}: {exc}",
-            "Please report this with the video if you can; the details are in result.json "
-            "(error.details).", code="internal_error", details=traceback.format_exc())
+        result.error = internal_error(Path(path).name, exc)
     try:
         if out_dir is not None:
             progress(0.9, "writing outputs")
@@ -354,3 +350,12 @@ def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames,
         f"The results could not be written to {out_dir} ({first}).",
         "Check that the folder is writable and the disk is not full.", code="write_failed")
     result.status = "error"
+
+
+def internal_error(name: str, exc: Exception) -> ScreeningError:
+    """A bug met while analysing ``name``, as an error for the result (with the traceback
+    in its details), never as a traceback on the screen."""
+    return ScreeningError(
+        f"Internal error while analysing {name}: {type(exc).__name__}: {exc}",
+        "Please report this with the video if you can; the details are in result.json "
+        "(error.details).", code="internal_error", details=traceback.format_exc())

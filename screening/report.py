@@ -1,23 +1,24 @@
 """Writing one input's outputs atomically: result.json, timeseries.csv, landmarks.npz,
 annotated.mp4 and (when asked) the printable report go to a hidden staging folder that
-replaces the final folder in one rename, so a crash or Ctrl-C never leaves a half-written
-result."""
+replaces the final folder in one rename (:func:`screening.files.staged_folder`), so a
+crash or Ctrl-C never leaves a half-written result."""
 
 from __future__ import annotations
 
 import csv
-import errno
 import json
 import math
 import os
 import shutil
 import threading
-import uuid
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .files import staged_folder
 
 RESULT_JSON = "result.json"
 TIMESERIES_CSV = "timeseries.csv"
@@ -69,54 +70,58 @@ class ReportDetails:
 
 
 def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None,
+                  keep: Mapping[str, Path] | None = None,
+                  finish: Callable[[Path], None] | None = None,
                   report: ReportDetails | None = None) -> None:
     """Write everything for ``result`` into ``out_dir`` (replacing it) atomically.
 
     ``frames``: a complete FrameStore of the video for the annotated video (else the
-    source is decoded again). ``report``: also write the printable report (a successful
-    result only); it is drawn while the annotated video is encoded in a worker thread,
-    its key frames taken from ``frames``. A report that fails is left out (the result
-    stands; :func:`screening.records.record_result` can make it later)."""
+    source is decoded again). ``keep``: files carried over unchanged into the new folder,
+    by their key in ``result.outputs`` (e.g. ``{"annotated_video": old_path}``).
+    ``finish(folder)``: called with the new, complete folder before it replaces
+    ``out_dir`` (e.g. to add the printable reports), so they are replaced together.
+    ``report``: also write the printable report (a successful result only); it is drawn
+    while the annotated video is encoded in a worker thread, its key frames taken from
+    ``frames``. A report that fails is left out (the result stands;
+    :func:`screening.records.record_result` can make it later)."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
-    stage.mkdir()
     stop = threading.Event()
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotated-video") as pool:
-            try:
-                files = {"result": RESULT_JSON}
-                encoding = None
-                if result.ok and result.analysis is not None:
-                    write_timeseries_csv(stage / TIMESERIES_CSV, result.analysis.timeseries)
-                    files["timeseries"] = TIMESERIES_CSV
-                    if annotate:
-                        from .annotate import write_annotated_video
-                        encoding = pool.submit(
-                            write_annotated_video, result.source or result.input,
-                            stage / ANNOTATED_MP4, result.analysis, result.config,
-                            frames=frames, stop=stop)
-                        files["annotated_video"] = ANNOTATED_MP4
-                if result.landmarks is not None and len(result.landmarks):
-                    markers = getattr(result, "markers", None)
-                    result.landmarks.save_npz(
-                        stage / LANDMARKS_NPZ,
-                        extra=markers.npz_arrays() if markers is not None else None)
-                    files["landmarks"] = LANDMARKS_NPZ
-                result.outputs = {k: str(out_dir / v) for k, v in files.items()}
-                write_json(stage / RESULT_JSON, result.to_dict())
-                if report is not None and result.ok and result.analysis is not None:
-                    _write_report(result, stage, report, frames=frames, encoding=encoding,
-                                  annotated=stage / ANNOTATED_MP4 if annotate else None)
-                if encoding is not None:
-                    encoding.result()
-            except BaseException:
-                stop.set()  # the annotated video stops at its next frame
-                raise
-        _replace_dir(stage, out_dir)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+    with staged_folder(out_dir) as stage, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotated-video") as pool:
+        try:
+            files = {"result": RESULT_JSON}
+            encoding = None
+            if result.ok and result.analysis is not None:
+                write_timeseries_csv(stage / TIMESERIES_CSV, result.analysis.timeseries)
+                files["timeseries"] = TIMESERIES_CSV
+                if annotate:
+                    from .annotate import write_annotated_video
+                    encoding = pool.submit(
+                        write_annotated_video, result.source or result.input,
+                        stage / ANNOTATED_MP4, result.analysis, outputs=result.config.outputs,
+                        thresholds=result.config.decision, frames=frames, stop=stop)
+                    files["annotated_video"] = ANNOTATED_MP4
+            if result.landmarks is not None and len(result.landmarks):
+                markers = getattr(result, "markers", None)
+                result.landmarks.save_npz(
+                    stage / LANDMARKS_NPZ,
+                    extra=markers.npz_arrays() if markers is not None else None)
+                files["landmarks"] = LANDMARKS_NPZ
+            for key, source in (keep or {}).items():
+                carry_over(Path(source), stage / Path(source).name)
+                files[key] = Path(source).name
+            result.outputs = {k: str(out_dir / v) for k, v in files.items()}
+            write_json(stage / RESULT_JSON, result.to_dict())
+            if report is not None and result.ok and result.analysis is not None:
+                _write_report(result, stage, report, frames=frames, encoding=encoding,
+                              annotated=stage / ANNOTATED_MP4 if annotate else None)
+            if encoding is not None:
+                encoding.result()
+            if finish is not None:
+                finish(stage)
+        except BaseException:
+            stop.set()  # the annotated video stops at its next frame
+            raise
 
 
 def _write_report(result, stage: Path, details: ReportDetails, *, frames, encoding,
@@ -128,7 +133,8 @@ def _write_report(result, stage: Path, details: ReportDetails, *, frames, encodi
     from .report_html import load_bundle, read_frames_at, write_reports
 
     def frames_at(times_s: list[float]) -> list:
-        drawn = drawn_frames_at(times_s, result.analysis, result.config, frames)
+        drawn = drawn_frames_at(times_s, result.analysis, outputs=result.config.outputs,
+                                thresholds=result.config.decision, frames=frames)
         if any(rgb is not None for rgb in drawn):
             return [None if rgb is None else _key_frame_size(rgb) for rgb in drawn]
         if encoding is not None:
@@ -141,8 +147,7 @@ def _write_report(result, stage: Path, details: ReportDetails, *, frames, encodi
         write_reports(stage, subject_label=details.subject_label, operator=details.operator,
                       notes=details.notes, bundle=bundle)
     except Exception:
-        for name in (".report.html.partial", ".report.pdf.partial", "report.html",
-                     "report.pdf"):
+        for name in ("report.html", "report.pdf"):
             (stage / name).unlink(missing_ok=True)
 
 
@@ -157,45 +162,20 @@ def _key_frame_size(rgb, max_width: int = 480):
     return cv2.resize(rgb, (max_width, height), interpolation=cv2.INTER_AREA)
 
 
+def carry_over(source: Path, target: Path) -> None:
+    """``source`` into a new result folder: a file as a hard link (a large video is not
+    copied), else as a copy; a folder as a copy."""
+    if source.is_dir():
+        shutil.copytree(source, target)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def write_result_document(out_dir: Path, document: dict) -> None:
     """Replace ``out_dir`` with a folder holding only ``document`` as result.json (e.g. the
     record of a crashed worker), atomically like :func:`write_outputs`."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
-    stage.mkdir()
-    try:
+    with staged_folder(Path(out_dir)) as stage:
         write_json(stage / RESULT_JSON, document)
-        _replace_dir(stage, out_dir)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-
-
-def _replace_dir(stage: Path, final: Path) -> None:
-    """Put the complete folder ``stage`` in place of ``final``.
-
-    A rename of a folder is atomic, and it fails when the target is a folder that is not
-    empty, so ``final`` is always one complete result, never a mix of two. Two attempts at
-    the same input (a retried task whose first worker was only presumed dead) may race
-    here: each moves the other's folder aside and tries again, and the last one wins.
-    """
-    moved_aside: list[Path] = []
-    try:
-        for _ in range(10):
-            try:
-                os.replace(stage, final)
-                return
-            except OSError as exc:
-                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-                    raise
-            old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
-            try:
-                os.replace(final, old)
-                moved_aside.append(old)
-            except FileNotFoundError:  # the other attempt moved it away first
-                pass
-        raise OSError(errno.EBUSY, f"{final} kept being replaced by another writer")
-    finally:
-        for old in moved_aside:
-            shutil.rmtree(old, ignore_errors=True)

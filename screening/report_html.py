@@ -24,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import recorded_value
 from .estimators import uncertainty_deg
+from .files import write_bytes_atomic
 
 DEFAULT_FILES = {"annotated_video": "annotated.mp4", "timeseries": "timeseries.csv",
                  "landmarks": "landmarks.npz", "result": "result.json"}
@@ -110,10 +112,9 @@ class ResultBundle:
         return None
 
     def thresholds(self) -> tuple[float, float, float]:
-        cfg = self.doc.get("config") or {}
-        return (float(cfg.get("negative_below_deg", 2.0)),
-                float(cfg.get("positive_from_deg", 4.0)),
-                float(cfg.get("compensation_lean_deg", 5.0)))
+        cfg = self.doc.get("config")
+        return tuple(float(recorded_value(cfg, name)) for name in
+                     ("negative_below_deg", "positive_from_deg", "compensation_lean_deg"))
 
 
 def read_timeseries_csv(path: str | Path) -> dict[str, np.ndarray]:
@@ -654,14 +655,6 @@ def write_reports(out_dir: str | Path, *, subject_label: str = "",
     paths = {"report_html": out_dir / REPORT_HTML, "report_pdf": out_dir / REPORT_PDF}
     fields = {"subject_label": subject_label, "date": date, "operator": operator,
               "notes": notes}
-    _atomic_write(paths["report_html"], render_html(bundle, **fields).encode())
-    _atomic_write(paths["report_pdf"], render_pdf(bundle, **fields))
+    write_bytes_atomic(paths["report_html"], render_html(bundle, **fields).encode())
+    write_bytes_atomic(paths["report_pdf"], render_pdf(bundle, **fields))
     return paths
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    import os
-
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

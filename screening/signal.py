@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .geometry import hip_dx_px, shoulder_dx_px
 from .landmarks import (
     LEFT_HIP,
     LEFT_SHOULDER,
@@ -87,8 +88,8 @@ def fix_side_swaps(series: LandmarkSeries) -> tuple[LandmarkSeries, int]:
     Returns the corrected series and the number of frames fixed.
     """
     xy = series.xy_px
-    hips = np.sign(xy[:, LEFT_HIP, 0] - xy[:, RIGHT_HIP, 0])
-    shoulders = np.sign(xy[:, LEFT_SHOULDER, 0] - xy[:, RIGHT_SHOULDER, 0])
+    hips = np.sign(hip_dx_px(xy))
+    shoulders = np.sign(shoulder_dx_px(xy))
     majority = np.sign(np.nansum(hips))
     if majority == 0:
         return series, 0

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 
+from screening.encode import H264Writer
+from screening.geometry import hip_width_px, mid_hip_px
 from screening.landmarks import (
     LEFT_ANKLE,
     LEFT_EAR,
@@ -98,7 +98,7 @@ def single_leg_series(*, lifted_side: str = "left", drop_deg: float = 6.0, fps: 
         xy = base.copy()
         k = up[i]
         # pelvis rotates about the stance hip: the lifted-side hip goes down
-        hip_w = abs(xy[LEFT_HIP, 0] - xy[RIGHT_HIP, 0])
+        hip_w = hip_width_px(xy)
         dy = np.tan(np.radians(drop_deg * k)) * hip_w
         for j in (lifted_hip, lifted_knee, lifted_ankle):
             xy[j, 1] += dy
@@ -109,7 +109,7 @@ def single_leg_series(*, lifted_side: str = "left", drop_deg: float = 6.0, fps: 
             xy[j, 1] += dy - 190 * k
         # trunk lean toward the stance side: rotate the upper body about the mid-hip
         if lean_deg:
-            mid_hip = xy[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
+            mid_hip = mid_hip_px(xy)
             a = np.radians(lean_deg * k) * stance_dir
             for j in list(range(0, 23)):
                 v = xy[j] - mid_hip
@@ -145,24 +145,12 @@ class ReplayBackend:
         self.closed = True
 
 
-def write_video(path: Path, frames_rgb, fps: int = 30, codec: str = "libx264") -> Path:
-    """Encode RGB frames (H, W, 3 uint8) as an H.264 mp4."""
-    out = av.open(str(path), "w")
-    stream = None
-    for i, rgb in enumerate(frames_rgb):
-        if stream is None:
-            stream = out.add_stream(codec, rate=fps)
-            stream.width, stream.height = rgb.shape[1], rgb.shape[0]
-            stream.pix_fmt = "yuv420p"
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        frame.pts = i
-        frame.time_base = Fraction(1, fps)
-        for packet in stream.encode(frame):
-            out.mux(packet)
-    if stream is not None:
-        for packet in stream.encode():
-            out.mux(packet)
-    out.close()
+def write_video(path: Path, frames_rgb, fps: int = 30) -> Path:
+    """Encode RGB frames (H, W, 3 uint8) at a constant ``fps`` as an H.264 mp4 laid out
+    as cameras write it (the index at the end)."""
+    with H264Writer(path, fps=fps, faststart=False) as writer:
+        for i, rgb in enumerate(frames_rgb):
+            writer.write(rgb, i / fps)
     return path
 
 

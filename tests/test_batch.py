@@ -8,7 +8,8 @@ import threading
 
 from screening.batch import SUMMARY_COLUMNS, collect_inputs, run_batch, write_summary
 from screening.config import Config
-from screening.report import RESULT_JSON, _replace_dir, write_result_document
+from screening.files import publish_folder
+from screening.report import RESULT_JSON, write_result_document
 
 
 def _touch(path, data=b"x"):
@@ -87,7 +88,7 @@ def test_a_folder_replaced_by_two_writers_at_once_is_one_of_them_whole(tmp_path)
         for i in range(20):
             (stage / f"part{i}.txt").write_text(str(writer))
         stages.append(stage)
-    threads = [threading.Thread(target=_replace_dir, args=(s, final)) for s in stages]
+    threads = [threading.Thread(target=publish_folder, args=(s, final)) for s in stages]
     for t in threads:
         t.start()
     for t in threads:
@@ -95,3 +96,45 @@ def test_a_folder_replaced_by_two_writers_at_once_is_one_of_them_whole(tmp_path)
     contents = {p.read_text() for p in final.iterdir()}
     assert len(contents) == 1 and len(list(final.iterdir())) == 20
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip"]
+
+
+def test_progress_counts_the_inputs_done_and_skipped(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    inputs = [_touch(tmp_path / "in" / f"{name}.mp4", b"not a video") for name in "ab"]
+    for _ in range(2):  # the second run finds both done (failed on the same input)
+        seen = []
+        run_batch(inputs, tmp_path / "out", config=Config(),
+                  progress=lambda f, m, seen=seen: seen.append((f, m)))
+        assert seen == [(0.5, "1 of 2 videos analysed"), (1.0, "2 of 2 videos analysed")]
+
+
+def _ok_result(folder, input_text, config_doc):
+    """A successful result folder as an earlier run left it."""
+    write_result_document(folder, {"schema_version": "1.0", "input": input_text,
+                                   "status": "ok", "config": config_doc, "tests": []})
+
+
+def _flat(config):
+    """``config`` in the flat form of result.json written by earlier versions."""
+    return {k: v for section in config.to_dict().values() for k, v in section.items()}
+
+
+def test_resume_skips_results_made_with_the_same_settings_also_old_flat_ones(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    inputs = [_touch(tmp_path / "in" / f"{name}.mp4", b"not a video")
+              for name in ("nested", "flat", "other", "partial")]
+    inputs = [p.relative_to(tmp_path) for p in inputs]
+    out = tmp_path / "study"
+    config = Config().with_changes(positive_from_deg=5.0)
+    _ok_result(out / "nested", str(inputs[0]), config.to_dict())
+    _ok_result(out / "flat", str(inputs[1]), json.loads(json.dumps(_flat(config))))
+    _ok_result(out / "other", str(inputs[2]), Config().to_dict())        # other settings
+    partial = _flat(Config())
+    del partial["max_pose_fps"]            # made before that setting existed: not the same
+    _ok_result(out / "partial", str(inputs[3]), partial)
+    # with the defaults only the folder made with the defaults is skipped
+    assert [o.skipped for o in run_batch(inputs[2:], out, config=Config())] == [True, False]
+    outcomes = run_batch(inputs, out, config=config)
+    assert [o.skipped for o in outcomes] == [True, True, False, False]
+    assert [o.ok for o in outcomes] == [True, True, False, False]  # analysed: not a video

@@ -73,11 +73,12 @@ def test_pelvic_drop_error_is_measured_and_does_not_regress(dev_results):
     true, measured, modes = np.array(true), np.array(measured), np.array(modes)
     err = measured - true
     slope = np.polyfit(true, measured, 1)[0]
-    print(f"\npelvic drop vs truth ({Config().estimator}): bias {err.mean():+.2f} deg, "
+    estimator = Config().measurement.estimator
+    print(f"\npelvic drop vs truth ({estimator}): bias {err.mean():+.2f} deg, "
           f"MAE {np.abs(err).mean():.2f}, RMSE {np.sqrt((err ** 2).mean()):.2f}, "
           f"slope {slope:.2f}")
     for mode in sorted(set(modes)):
         m = modes == mode
         print(f"  {mode:8s} n={m.sum():2d} bias {err[m].mean():+.2f} "
               f"MAE {np.abs(err[m]).mean():.2f}")
-    assert np.abs(err).mean() <= MAE_BOUND_DEG[Config().estimator]
+    assert np.abs(err).mean() <= MAE_BOUND_DEG[Config().measurement.estimator]

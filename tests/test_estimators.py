@@ -65,7 +65,7 @@ def test_estimators_are_registered_and_the_default_exists():
     assert isinstance(get_estimator("hip_line"), HipLineEstimator)
     with pytest.raises(ValueError, match="hip_line"):
         get_estimator("no_such_estimator")
-    assert Config().estimator in ESTIMATORS
+    assert Config().measurement.estimator in ESTIMATORS
 
 
 def _leg(series, hold=HOLD):

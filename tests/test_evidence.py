@@ -75,7 +75,8 @@ def scenario(*, drop_deg: np.ndarray, foot_down_px: np.ndarray | float = 0.0,
 
 
 def analyse(series, markers=None):
-    [test] = analyse_landmarks(series, Config(estimator="leg"), markers=markers).tests
+    [test] = analyse_landmarks(series, Config().with_changes(estimator="leg"),
+                               markers=markers).tests
     assert test.hold.lifted_side == "left"
     return test
 
@@ -170,4 +171,4 @@ def test_the_result_says_which_side_the_camera_saw(view):
     xy = series.xy_px.copy()
     xy[..., 0] = series.width_px - xy[..., 0]
     selfie = series.with_values(xy_px=xy).swap_sides()
-    assert analyse_landmarks(selfie, Config(mirrored=True)).quality["view"] == view
+    assert analyse_landmarks(selfie, Config().with_changes(mirrored=True)).quality["view"] == view

@@ -5,9 +5,31 @@ import pytest
 from fakes import front_pose, single_leg_series
 from fakes import series_from_xy as _series
 
-from screening.estimators import hip_line_obliquity_deg, side_sign
-from screening.landmarks import LEFT_HIP, RIGHT_HIP, LandmarkSeries, other_side
-from screening.metrics import trunk_lean_toward_left_deg
+from screening.geometry import (
+    ankle_raise_legs,
+    camera_view,
+    frontal_ratio,
+    frontal_ratios,
+    hip_dx_px,
+    hip_obliquity_deg,
+    hip_width_px,
+    left_hip_image_direction,
+    leg_length_px,
+    line_obliquity_deg,
+    side_sign,
+    torso_length_px,
+    trunk_lean_toward_left_deg,
+)
+from screening.landmarks import (
+    LEFT_ANKLE,
+    LEFT_HIP,
+    LEFT_SHOULDER,
+    RIGHT_ANKLE,
+    RIGHT_HIP,
+    RIGHT_SHOULDER,
+    LandmarkSeries,
+    other_side,
+)
 
 
 def test_obliquity_is_positive_when_left_hip_is_higher_front_and_back():
@@ -17,8 +39,10 @@ def test_obliquity_is_positive_when_left_hip_is_higher_front_and_back():
     back = front_pose(view="back")
     back[LEFT_HIP, 1] -= 10
     expected = np.degrees(np.arctan2(10, 80))
-    assert hip_line_obliquity_deg(_series([front]))[0] == pytest.approx(expected)
-    assert hip_line_obliquity_deg(_series([back]))[0] == pytest.approx(expected)
+    assert hip_obliquity_deg(_series([front]).xy_px)[0] == pytest.approx(expected)
+    assert hip_obliquity_deg(_series([back]).xy_px)[0] == pytest.approx(expected)
+    # one frame or a series: the same number
+    assert float(hip_obliquity_deg(front)) == pytest.approx(expected)
 
 
 def test_drop_sign_positive_when_lifted_side_is_lower():
@@ -37,10 +61,66 @@ def test_swap_sides_swaps_hip_labels_only():
 def test_trunk_lean_toward_subjects_left_front_and_back():
     for view in ("front", "back"):
         series, _ = single_leg_series(lifted_side="right", drop_deg=0, lean_deg=8, view=view)
-        lean = trunk_lean_toward_left_deg(series)
+        lean = trunk_lean_toward_left_deg(series.xy_px)
         # standing on the left leg, leaning toward it: +8 deg toward the subject's left
         assert lean[len(lean) // 2] == pytest.approx(8.0, abs=0.3), view
         assert lean[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_hip_width_and_direction_in_front_and_back_views():
+    # front_pose: hips 40 px either side of the centre; the left hip on the image right
+    # facing the camera, on the image left from behind
+    front, back = front_pose(), front_pose(view="back")
+    assert hip_dx_px(front) == pytest.approx(80.0)
+    assert hip_dx_px(back) == pytest.approx(-80.0)
+    assert hip_width_px(front) == hip_width_px(back) == pytest.approx(80.0)
+    assert hip_width_px(np.stack([front, back])).tolist() == [80.0, 80.0]
+    assert left_hip_image_direction(np.stack([front] * 3)) == 1.0
+    assert left_hip_image_direction(np.stack([back] * 3)) == -1.0
+    missing = np.full((2, 33, 2), np.nan)
+    assert np.isnan(left_hip_image_direction(missing))
+
+
+def test_camera_view_front_back_mirrored_and_unknown():
+    front = np.stack([front_pose()] * 3)
+    back = np.stack([front_pose(view="back")] * 3)
+    assert camera_view(front) == "front"
+    assert camera_view(back) == "back"
+    # a mirrored picture of someone facing the camera puts their left hip on the image left
+    assert camera_view(back, mirrored=True) == "front"
+    assert camera_view(front, mirrored=True) == "back"
+    assert camera_view(np.full((3, 33, 2), np.nan)) == "unknown"
+    level = front.copy()
+    level[:, LEFT_HIP, 0] = level[:, RIGHT_HIP, 0]
+    assert camera_view(level) == "unknown"
+
+
+def test_frontal_ratio_torso_and_legs_by_hand():
+    xy = front_pose()
+    # hips 80 px and shoulders 130 px wide, hip midpoint (270, 500), shoulders' (270, 290)
+    assert torso_length_px(xy) == pytest.approx(210.0)
+    assert frontal_ratios(xy) == pytest.approx((80 + 130) / (2 * 210))
+    side = xy.copy()
+    side[[LEFT_HIP, RIGHT_HIP, LEFT_SHOULDER, RIGHT_SHOULDER], 0] = 270.0
+    assert frontal_ratios(side) == pytest.approx(0.0)
+    assert frontal_ratio(np.stack([xy, side, side])) == pytest.approx(0.0)
+    assert np.isnan(frontal_ratio(np.full((2, 33, 2), np.nan)))
+    # hip (+-40, 500) to ankle (+-44, 880) on each side
+    leg = np.hypot(4, 380)
+    assert leg_length_px(np.stack([xy, xy])) == pytest.approx(leg)
+    raised = xy.copy()
+    raised[LEFT_ANKLE, 1] -= 38.0
+    # in the mean of the two legs, the raised one now shorter
+    assert ankle_raise_legs(raised) == pytest.approx(38.0 / ((np.hypot(4, 342) + leg) / 2))
+    raised[RIGHT_ANKLE] = np.nan
+    assert np.isnan(ankle_raise_legs(raised))
+
+
+def test_line_obliquity_is_the_hip_obliquity_for_any_pair_of_points():
+    xy = front_pose()
+    xy[LEFT_HIP, 1] -= 7
+    assert line_obliquity_deg(xy[LEFT_HIP], xy[RIGHT_HIP]) == hip_obliquity_deg(xy)
+    assert line_obliquity_deg(xy[LEFT_SHOULDER], xy[RIGHT_SHOULDER]) == pytest.approx(0.0)
 
 
 def test_other_side_and_validation():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -23,7 +25,6 @@ from screening.live import (
     GuidedProtocol,
     LiveSession,
     LiveTimings,
-    Mp4Recorder,
     Observation,
     check_framing,
     observe,
@@ -276,25 +277,7 @@ def test_framing_problem_is_the_prompt_detail():
     assert s.stage == "framing" and s.detail.startswith("Come closer")
 
 
-# -- recorder and session -----------------------------------------------------------------
-
-def test_recorder_keeps_real_timestamps_and_skips_repeats(tmp_path):
-    av = pytest.importorskip("av")
-    rec = Mp4Recorder(tmp_path / "r.mp4")
-    times = [10.0, 10.04, 10.04, 10.15, 10.30, 10.31]
-    written = [rec.write(np.full((121, 161, 3), 80, np.uint8), t) for t in times]
-    assert written == [True, True, False, True, True, True]
-    assert rec.close() == tmp_path / "r.mp4"
-    with av.open(str(tmp_path / "r.mp4")) as c:
-        stream = c.streams.video[0]
-        assert (stream.width, stream.height) == (160, 120)
-        pts = sorted(float(f.pts * f.time_base) for f in c.decode(stream))
-    assert pts == pytest.approx([0.0, 0.04, 0.15, 0.30, 0.31], abs=2e-3)
-
-
-def test_recorder_with_no_frames_returns_none(tmp_path):
-    assert Mp4Recorder(tmp_path / "x.mp4").close() is None
-
+# -- session ------------------------------------------------------------------------------
 
 class FakePose:
     """Replays hand-made landmarks; records the frames it was given."""
@@ -332,6 +315,77 @@ def test_session_runs_pose_on_the_unmirrored_frame_and_records(tmp_path):
     path = session.finish()
     assert path is not None and path.stat().st_size > 0 and pose.closed
     assert session.finish() == path  # idempotent
+
+
+def test_next_status_times_out_when_no_frame_comes(tmp_path):
+    session = LiveSession(FakePose(lambda t: body()), tmp_path / "q.mp4", timings=FAST)
+    started = time.monotonic()
+    assert session.next_status(timeout_s=0.2) is None
+    assert time.monotonic() - started >= 0.15
+    assert session.next_status(timeout_s=0) is None
+    assert session.status().prompt == "Starting the camera..."
+    with pytest.raises(ValueError, match="timeout_s"):
+        session.next_status(timeout_s=-1)
+
+
+def test_a_waiting_reader_is_woken_by_a_new_status(tmp_path):
+    session = LiveSession(FakePose(lambda t: body()), tmp_path / "q.mp4", timings=FAST)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(session.next_status(timeout_s=30)))
+    started = time.monotonic()
+    reader.start()
+    session.process(np.zeros((H, W, 3), np.uint8), 0.0)
+    reader.join(timeout=30)
+    assert not reader.is_alive() and time.monotonic() - started < 10
+    assert got == [session.status()] and got[0].prompt == "Good - stay like that."
+    assert session.next_status(timeout_s=0) is None   # read once
+
+
+def test_the_newest_status_replaces_an_unread_one(tmp_path):
+    session = LiveSession(FakePose(lambda t: body()), tmp_path / "q.mp4", timings=FAST)
+    frame = np.zeros((H, W, 3), np.uint8)
+    t = 0.0
+    while session.status().stage != "baseline":
+        session.process(frame, t)
+        t += DT
+    latest = session.status()
+    assert session.next_status(timeout_s=0) is latest
+    assert session.next_status(timeout_s=0) is None
+    session.finish()
+
+
+class BlockingPose(FakePose):
+    """A pose backend that holds each frame until the test releases it."""
+
+    def __init__(self, make):
+        super().__init__(make)
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def process(self, rgb, t_s):
+        self.entered.set()
+        assert self.release.wait(timeout=30), "the test never released the frame"
+        return super().process(rgb, t_s)
+
+
+def test_pose_inference_blocks_neither_the_status_nor_finish(tmp_path):
+    pose = BlockingPose(lambda t: body())
+    session = LiveSession(pose, tmp_path / "q.mp4", timings=FAST)
+    previews = []
+    worker = threading.Thread(target=lambda: previews.append(
+        session.process(np.zeros((H, W, 3), np.uint8), 0.0)))
+    worker.start()
+    assert pose.entered.wait(timeout=30)
+    # the frame is in the pose backend: the page still reads the status, and finish()
+    # returns at once, leaving the backend to be closed when the frame comes out of it
+    assert session.status().prompt == "Starting the camera..."
+    assert session.finish() is None and not pose.closed
+    pose.release.set()
+    worker.join(timeout=30)
+    assert not worker.is_alive() and pose.closed and len(previews) == 1
+    # that frame came too late: no status from it, and later frames skip the pose backend
+    assert session.next_status(timeout_s=0) is None
+    session.process(np.zeros((H, W, 3), np.uint8), 0.1)
+    assert session.frames_seen == 1
 
 
 def test_lazy_pose_builds_on_first_frame_and_closes():
@@ -411,7 +465,7 @@ def test_live_and_recorded_drop_agree_on_the_same_frames():
                             presence=np.ones((n, 33)), world_xyz_m=np.zeros((n, 33, 3)),
                             n_people=np.ones(n, int), luma_mean=np.full(n, 120.0),
                             width_px=W, height_px=H)
-    analysis = analyse_landmarks(series, Config(estimator="leg"))
+    analysis = analyse_landmarks(series, Config().with_changes(estimator="leg"))
     recorded = {t.hold.lifted_side: t.metrics.drop_median_deg for t in analysis.tests}
     assert set(recorded) == {"left", "right"}
     for side, expected in (("left", 5.0), ("right", -2.0)):

@@ -500,7 +500,7 @@ def test_pipeline_detects_markers_at_full_resolution_and_saves_them(tmp_path):
                                        duration_s=6, lift_s=(1.5, 4.5))
     clip = _marker_clip(tmp_path / "clip.mp4", frames, scale=2)   # 1080 x 1920
     result = analyze_video(clip, out_dir=tmp_path / "out", backend=ReplayBackend(frames),
-                           annotate=False, config=Config(estimator="hip_line"))
+                           annotate=False, config=Config().with_changes(estimator="hip_line"))
     assert result.ok, result.error
     markers = result.markers
     assert len(markers) == len(series) and (markers.width_px, markers.height_px) == (540, 960)
@@ -527,7 +527,7 @@ def test_pipeline_without_markers_gives_an_empty_marker_record(tmp_path):
                                        duration_s=5, lift_s=(1.5, 4.0))
     clip = write_video(tmp_path / "clip.mp4", plain_frames(len(frames)), fps=15)
     result = analyze_video(clip, backend=ReplayBackend(frames),
-                           config=Config(estimator="hip_line"))
+                           config=Config().with_changes(estimator="hip_line"))
     assert result.ok, result.error
     assert len(result.markers) == len(series) and not result.markers.any_seen
     assert result.to_dict()["quality"]["marker_both_seen_fraction"] == 0.0

@@ -9,6 +9,7 @@ import pytest
 from fakes import ReplayBackend, plain_frames, single_leg_series, write_video
 
 from screening import Config, analyze_video
+from screening.encode import H264Writer
 from screening.pipeline import SCHEMA_VERSION
 
 TEST_KEYS = {"stance_side", "lifted_side", "hold_start_s", "hold_end_s", "hold_duration_s",
@@ -30,11 +31,11 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
     # the hand-made landmarks have an exact rigid pelvis: checked with the plain hip line
     result = analyze_video(clip, out_dir=tmp_path / "out" / "subject one", backend=backend,
                            progress=lambda f, m: seen.append(f),
-                           config=Config(estimator="hip_line"))
+                           config=Config().with_changes(estimator="hip_line"))
     assert result.ok, result.error
     # a 30 fps video: the pose model sees at most 15 frames a second, every other frame,
     # and fewer where nothing moves; the landmark series has every other frame
-    assert Config().max_pose_fps == 15.0
+    assert Config().video.max_pose_fps == 15.0
     assert backend.calls < len(frames[::2]) == len(result.landmarks)
     assert seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
     out = tmp_path / "out" / "subject one"
@@ -44,7 +45,7 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
     doc = json.loads((out / "result.json").read_text())
     assert doc["schema_version"] == SCHEMA_VERSION
     assert doc["status"] == "ok" and doc["error"] is None
-    assert doc["config"]["positive_from_deg"] == Config().positive_from_deg
+    assert doc["config"]["decision"]["positive_from_deg"] == Config().decision.positive_from_deg
     assert {"path", "sha256", "source"} <= set(doc["model"] or {"path", "sha256", "source"})
     [test] = doc["tests"]
     assert TEST_KEYS <= set(test)
@@ -60,7 +61,7 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
         assert stream.codec_context.name == "h264"
         assert stream.codec_context.pix_fmt == "yuv420p"
         # a 30 fps video: the annotated one is capped at 15 fps, every other frame
-        assert Config().annotated_max_fps == 15.0
+        assert Config().outputs.annotated_max_fps == 15.0
         assert sum(1 for _ in c.decode(stream)) == len(frames[::2])
 
 
@@ -108,8 +109,8 @@ def test_reanalysis_from_saved_landmarks_gives_the_same_numbers(tmp_path, replay
 
 def test_mirrored_config_swaps_the_result(tmp_path, replayed):
     clip, frames = replayed
-    result = analyze_video(clip, backend=ReplayBackend(frames), config=Config(mirrored=True,
-                                                                     estimator="hip_line"))
+    result = analyze_video(clip, backend=ReplayBackend(frames),
+                           config=Config().with_changes(mirrored=True, estimator="hip_line"))
     test = result.tests[0]
     assert test.hold.stance_side == "right"
     assert test.metrics.drop_median_deg == pytest.approx(6.0, abs=0.3)
@@ -118,25 +119,14 @@ def test_mirrored_config_swaps_the_result(tmp_path, replayed):
 
 def test_uneven_frame_times_are_kept_in_the_annotated_video(tmp_path):
     """Webcam and phone recordings have jittery frame intervals."""
-    from fractions import Fraction
-
     _, frames = single_leg_series(lifted_side="left", drop_deg=5.0, fps=30, duration_s=6)
     rng = np.random.default_rng(1)
     times_ms = np.cumsum(rng.uniform(20, 47, len(frames))).astype(int)  # 21-47 fps, uneven
     clip = tmp_path / "webcam.mp4"
-    out = av.open(str(clip), "w")
-    stream = out.add_stream("libx264")
-    stream.width, stream.height, stream.pix_fmt = 540, 960, "yuv420p"
-    stream.codec_context.time_base = stream.time_base = Fraction(1, 1000)
-    for ms, img in zip(times_ms, plain_frames(len(frames)), strict=False):
-        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-        frame.pts, frame.time_base = int(ms), Fraction(1, 1000)
-        for packet in stream.encode(frame):
-            out.mux(packet)
-    for packet in stream.encode():
-        out.mux(packet)
-    out.close()
-    every = Config(annotated_max_fps=0, max_pose_fps=0)
+    with H264Writer(clip, origin_s=0.0) as writer:  # milliseconds, as a webcam gives them
+        for ms, img in zip(times_ms, plain_frames(len(frames)), strict=False):
+            writer.write(img, ms / 1000)
+    every = Config().with_changes(annotated_max_fps=0, max_pose_fps=0)
     result = analyze_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
                            config=every)
     assert result.ok, result.error
@@ -155,7 +145,7 @@ def test_uneven_frame_times_are_kept_in_the_annotated_video(tmp_path):
 def test_pose_frame_rate_cap_halves_the_pose_work_and_keeps_the_numbers(tmp_path, replayed):
     clip, frames = replayed   # 30 fps
     capped, every = ReplayBackend(frames), ReplayBackend(frames)
-    config = Config(estimator="hip_line", steady_pose_fps=0)
+    config = Config().with_changes(estimator="hip_line", steady_pose_fps=0)
     a = analyze_video(clip, backend=capped, config=config)
     b = analyze_video(clip, backend=every, config=config.with_changes(max_pose_fps=0))
     assert a.ok and b.ok
@@ -170,11 +160,11 @@ def test_pose_frame_rate_cap_halves_the_pose_work_and_keeps_the_numbers(tmp_path
 def test_steady_pose_rate_skips_still_frames_and_keeps_the_numbers(tmp_path, replayed):
     clip, frames = replayed   # 30 fps: 15 a second under the cap
     steady, capped = ReplayBackend(frames), ReplayBackend(frames)
-    config = Config(estimator="hip_line")
+    config = Config().with_changes(estimator="hip_line")
     a = analyze_video(clip, backend=steady, config=config)
     b = analyze_video(clip, backend=capped, config=config.with_changes(steady_pose_fps=0))
     assert a.ok and b.ok
-    assert Config().steady_pose_fps == 5.0
+    assert Config().video.steady_pose_fps == 5.0
     # still on two legs and in the hold: a third of the frames there
     assert capped.calls == len(frames[::2]) and steady.calls < 0.7 * capped.calls
     np.testing.assert_array_equal(a.landmarks.t_s, b.landmarks.t_s)

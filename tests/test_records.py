@@ -351,7 +351,7 @@ def test_compare_and_asymmetry_use_the_noise_of_both_measurements():
     assert not rows["right"]["exceeds_noise"]
     # a result recorded before the field existed gets the default estimator's error
     old = {"stance_side": "left", "pelvic_drop_deg": {"median": 1.0}}
-    assert side_uncertainty_deg(old) == uncertainty_deg(Config().estimator)
+    assert side_uncertainty_deg(old) == uncertainty_deg(Config().measurement.estimator)
 
 
 # -- with a real result.json ----------------------------------------------------------------

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from screening.live import Mp4Recorder
+from screening.encode import H264Writer
 from screening.report import write_timeseries_csv
 from screening.report_html import (
     estimator_note,
@@ -59,7 +59,7 @@ def make_output(tmp_path, tests=None, *, video=True, name="clip.mp4"):
     write_timeseries_csv(out / "timeseries.csv", ts)
     outputs = {"result": str(out / "result.json"), "timeseries": str(out / "timeseries.csv")}
     if video:
-        rec = Mp4Recorder(out / "annotated.mp4")
+        rec = H264Writer(out / "annotated.mp4")
         for ti in t:
             # brightness encodes the time, so a key frame can be traced back to its moment
             rec.write(np.full((64, 48, 3), int(ti * 25), np.uint8), float(ti))

@@ -8,7 +8,7 @@ import pytest
 from fakes import single_leg_series
 
 from screening.analysis import analyse_landmarks
-from screening.config import Config
+from screening.config import Config, DecisionConfig
 from screening.decision import Problem, decide
 from screening.errors import RecordingError
 from screening.landmarks import LandmarkSeries
@@ -17,7 +17,7 @@ from screening.phases import detect_holds
 
 # The hand-made landmarks have an exact rigid pelvis and no lifted-leg posture to speak of,
 # so the drop checks below run the plain hip-line estimator.
-HIP_LINE = Config(estimator="hip_line")
+HIP_LINE = Config().with_changes(estimator="hip_line")
 
 
 @pytest.mark.parametrize("lifted", ["left", "right"])
@@ -184,7 +184,7 @@ def test_phase_detection_ignores_a_jump():
     series, _ = single_leg_series(lifted_side="left")
     xy = series.xy_px.copy()
     xy[:, 28, 1] = xy[:, 27, 1]  # right ankle up together with the left one
-    holds = detect_holds(series.with_values(xy_px=xy), Config())
+    holds = detect_holds(series.with_values(xy_px=xy), Config().phases)
     assert holds == []
 
 
@@ -205,13 +205,13 @@ def _metrics(drop, lean=0.0):
                                             (4.0, "positive"), (9, "positive")])
 def test_decision_thresholds(drop, expected):
     d = decide(_metrics(drop), stance_side="right", lifted_side="left", problems=[],
-               config=Config())
+               thresholds=Config().decision)
     assert d.classification == expected
 
 
 def test_decision_names_the_stance_side_as_weak_in_both_words():
     d = decide(_metrics(6), stance_side="right", lifted_side="left", problems=[],
-               config=Config())
+               thresholds=Config().decision)
     assert d.clinical_label == "positive right Trendelenburg"
     assert "right hip" in d.plain_summary and "left side" in d.plain_summary
 
@@ -219,19 +219,19 @@ def test_decision_names_the_stance_side_as_weak_in_both_words():
 def test_decision_inconclusive_carries_the_fix():
     p = Problem("hold_too_short", "The hold lasted only 0.5 s.", "Hold it longer.")
     d = decide(_metrics(6), stance_side="left", lifted_side="right", problems=[p],
-               config=Config())
+               thresholds=Config().decision)
     assert d.classification == "inconclusive"
     assert d.reasons == ["The hold lasted only 0.5 s. Hold it longer."]
 
 
 def test_config_thresholds_are_configurable_and_validated():
     d = decide(_metrics(3), stance_side="left", lifted_side="right", problems=[],
-               config=Config(positive_from_deg=3.0))
+               thresholds=DecisionConfig(positive_from_deg=3.0))
     assert d.classification == "positive"
     with pytest.raises(ValueError):
-        Config(negative_below_deg=5, positive_from_deg=4)
+        Config().with_changes(negative_below_deg=5, positive_from_deg=4)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        Config().positive_from_deg = 1
+        Config().decision.positive_from_deg = 1
 
 
 def _concat(a: LandmarkSeries, b: LandmarkSeries) -> LandmarkSeries:
@@ -254,7 +254,7 @@ def test_scenario_feet_at_different_image_heights_on_two_legs():
     series, _ = single_leg_series(lifted_side="left", drop_deg=6.0)
     xy = series.xy_px.copy()
     xy[:, 27:33:2, 1] += 45  # the left ankle, heel and foot sit 45 px (~0.12 leg) lower
-    test = analyse_landmarks(series.with_values(xy_px=xy), Config(estimator="hip_line")).tests[0]
+    test = analyse_landmarks(series.with_values(xy_px=xy), HIP_LINE).tests[0]
     assert test.hold.baseline is not None
     assert test.hold.lifted_side == "left"
     assert test.decision.classification == "positive"
@@ -264,15 +264,15 @@ def test_decision_wording_follows_the_uncertainty():
     # a drop within the evidence's typical error of a threshold is said to be uncertain;
     # a clear one is not, and a borderline drop names no weak side
     near = decide(_metrics(2.5), stance_side="right", lifted_side="left", problems=[],
-                  config=Config(), uncertainty_deg=1.0)
+                  thresholds=Config().decision, uncertainty_deg=1.0)
     assert near.classification == "borderline" and near.weak_side is None
     assert "typical error here is 1.0 deg" in " ".join(near.reasons)
     assert "uncertainty" in near.plain_summary and "markers" in near.plain_summary
     clear = decide(_metrics(8.0), stance_side="right", lifted_side="left", problems=[],
-                   config=Config(), uncertainty_deg=1.0)
+                   thresholds=Config().decision, uncertainty_deg=1.0)
     assert clear.weak_side == "right"
     assert "uncertainty" not in clear.plain_summary
     assert not any("typical error" in r for r in clear.reasons)
     unknown = decide(_metrics(2.5), stance_side="right", lifted_side="left", problems=[],
-                     config=Config())
+                     thresholds=Config().decision)
     assert "uncertainty" not in unknown.plain_summary

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--cache-root", type=Path, default=DEFAULT_ROOT)
     args = parser.parse_args(argv)
-    config = Config(estimator="leg")
+    config = Config().with_changes(estimator="leg")
     template = replace(LEG_FIT, points=tuple(args.points.split(",")))
 
     clips, series, rows = [], {}, {}

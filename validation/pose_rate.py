@@ -1,5 +1,5 @@
-"""Do the pose frame-rate cap (``Config.max_pose_fps``) and the steady pose rate
-(``Config.steady_pose_fps``) change the numbers?
+"""Do the pose frame-rate cap (``VideoConfig.max_pose_fps``) and the steady pose rate
+(``VideoConfig.steady_pose_fps``) change the numbers?
 
     python -m validation.pose_rate --set DIR [--out FILE]
 
@@ -48,9 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         for label, config in variants.items():
             with MediaPipePose(model) as backend:
                 series, markers = estimate_pose_and_markers(
-                    truth.video, backend, max_long_side_px=config.max_long_side_px,
-                    min_interval_s=config.pose_interval_s,
-                    steady_interval_s=config.steady_pose_interval_s)
+                    truth.video, backend, max_long_side_px=config.video.max_long_side_px,
+                    min_interval_s=config.video.pose_interval_s,
+                    steady_interval_s=config.video.steady_pose_interval_s)
             score = score_clip(truth, series, config, markers=markers)
             row[label] = {"frames": len(series),
                           "posed": int((~series.filled.any(axis=1)).sum()),
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = {**{f"mae_{label}_deg": round(mae(label), 3) for label in variants},
                "max_pose_fps": shipped.max_pose_fps,
-               "steady_pose_fps": shipped.steady_pose_fps}
+               "steady_pose_fps": shipped.video.steady_pose_fps}
     print(json.dumps(summary))
     if args.out:
         args.out.write_text(json.dumps({"set": str(args.set), **summary, "clips": rows},

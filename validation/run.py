@@ -66,7 +66,7 @@ def score_set(set_dir: Path, config: Config, estimator=None, *,
     for truth in labelled_clips(set_dir):
         series, markers = raw_landmarks_and_markers(truth.video, set_dir.resolve().name,
                                                     root=cache_root,
-                                                    steady_pose_fps=config.steady_pose_fps)
+                                                    steady_pose_fps=config.video.steady_pose_fps)
         scores.append(score_clip(truth, series, config, estimator, markers))
     return scores
 
@@ -75,18 +75,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m validation.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", required=True, type=Path, help="folder of NAME.mp4 + NAME.json")
-    parser.add_argument("--estimator", default=Config.estimator, choices=sorted(ESTIMATORS))
+    parser.add_argument("--estimator", default=Config().measurement.estimator,
+                        choices=sorted(ESTIMATORS))
     parser.add_argument("--out", type=Path, help="write the scores as JSON here")
     parser.add_argument("--cache-root", type=Path, default=DEFAULT_ROOT,
                         help=f"landmark cache root (default {DEFAULT_ROOT})")
     parser.add_argument("--set-name", help="cache sub-folder (default: the set folder's name)")
     parser.add_argument("--recompute", action="store_true", help="ignore cached landmarks")
-    parser.add_argument("--steady-pose-fps", type=float, default=Config.steady_pose_fps,
-                        metavar="FPS", help="Config.steady_pose_fps of the pose pass (0: every "
-                        "frame posed; default %(default)s); cached apart")
+    parser.add_argument("--steady-pose-fps", type=float,
+                        default=Config().video.steady_pose_fps, metavar="FPS",
+                        help="video.steady_pose_fps of the pose pass (0: every frame posed; "
+                        "default %(default)s); cached apart")
     args = parser.parse_args(argv)
 
-    config = Config(estimator=args.estimator, steady_pose_fps=args.steady_pose_fps)
+    config = Config().with_changes(estimator=args.estimator,
+                                   steady_pose_fps=args.steady_pose_fps)
     clips = labelled_clips(args.set)
     if not clips:
         print(f"No labelled clips (NAME.mp4 + NAME.json) in {args.set}", file=sys.stderr)
@@ -96,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     for truth in clips:
         series, markers = raw_landmarks_and_markers(
             truth.video, set_name, root=args.cache_root,
-            max_long_side_px=config.max_long_side_px,
-            steady_pose_fps=config.steady_pose_fps, recompute=args.recompute)
+            max_long_side_px=config.video.max_long_side_px,
+            steady_pose_fps=config.video.steady_pose_fps, recompute=args.recompute)
         scores.append(score_clip(truth, series, config, markers=markers))
     print(format_report(scores, f"{args.estimator} on {args.set} ({len(scores)} clips)"))
     if args.out:

@@ -29,9 +29,9 @@ def classify(drop_deg: float, config: Config) -> str:
     """negative / borderline / positive with the decision thresholds of ``config``."""
     if not math.isfinite(drop_deg):
         return "inconclusive"
-    if drop_deg >= config.positive_from_deg:
+    if drop_deg >= config.decision.positive_from_deg:
         return "positive"
-    if drop_deg >= config.negative_below_deg:
+    if drop_deg >= config.decision.negative_below_deg:
         return "borderline"
     return "negative"
 
@@ -85,7 +85,7 @@ def measure_holds(series: LandmarkSeries, config: Config,
     """Holds and their median drop from a *raw* landmark series, through the shipped
     analysis (``analyse_landmarks``: recording checks, side-swap fixing, cleaning, hold
     detection, the steady-hold median, the decision). ``estimator`` (e.g. one fitted
-    inside a cross-validation fold) replaces ``config.estimator``; nothing else differs.
+    inside a cross-validation fold) replaces ``config.measurement.estimator``; nothing else differs.
     """
     analysis = analyse_landmarks(series, config, estimator=estimator, markers=markers)
     return [MeasuredHold(t.hold.lifted_side, t.hold_start_s, t.hold_end_s,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..geometry import mid_hip_px, torso_length_px
 from ..landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
 from .series import MARKER_IDS, MarkerFrame
 
@@ -123,8 +124,8 @@ def pelvis_roi_px(xy_px: np.ndarray, *, width_px: int, height_px: int,
     shoulders = xy_px[[LEFT_SHOULDER, RIGHT_SHOULDER]]
     if not (np.all(np.isfinite(hips)) and np.all(np.isfinite(shoulders))):
         return None
-    hip_mid = hips.mean(axis=0)
-    torso = float(np.linalg.norm(shoulders.mean(axis=0) - hip_mid))
+    hip_mid = mid_hip_px(xy_px)
+    torso = float(torso_length_px(xy_px))
     if torso <= 1.0:
         return None
     x0 = hips[:, 0].min() - side_margin * torso

@@ -1,13 +1,13 @@
 """Pelvic drop from the two printed markers, and whether a hold has usable marker evidence.
 
 The marker line runs from marker id 0 (the subject's right) to id 1 (the left). Its
-obliquity uses the same formula as the hip-line estimator
-(``screening.estimators.hip_obliquity_deg``): ``atan2(y_right - y_left, |x_left - x_right|)``
-with y pointing down, positive when the left marker is higher in the image. With ``|dx|``
-the front view (the left marker on the image right) and the back view (on the image left)
-share the formula. The drop is the obliquity minus its median over the hold's two-leg
-baseline (which cancels camera roll and how the markers happen to sit), signed so that
-positive = the lifted-leg side lower (``side_sign``).
+obliquity is the hip line's formula (``screening.geometry.line_obliquity_deg``):
+``atan2(y_right - y_left, |x_left - x_right|)`` with y pointing down, positive when the
+left marker is higher in the image. With ``|dx|`` the front view (the left marker on the
+image right) and the back view (on the image left) share the formula. The drop is the
+obliquity minus its median over the hold's two-leg baseline (which cancels camera roll and
+how the markers happen to sit), signed so that positive = the lifted-leg side lower
+(``side_sign``).
 
 Gaps (a hand over a marker, the lifted thigh in front of it) are bridged by linear
 interpolation of the obliquity in time when the time between the two measurements around
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..estimators import side_sign
+from ..geometry import line_obliquity_deg, side_sign
 from ..landmarks import LEFT_HIP, RIGHT_HIP, LandmarkSeries
 from ..phases import Hold
 from ..signal import valid_runs
@@ -35,10 +35,7 @@ MIN_BASELINE_FRACTION = 0.5  # of the two-leg baseline frames with both markers 
 def marker_obliquity_deg(centre_px: np.ndarray) -> np.ndarray:
     """Elevation of the left marker (id 1) over the right one (id 0), image degrees, for
     centres ``(..., 2, 2)``; NaN where a marker is missing."""
-    right = centre_px[..., 0, :]
-    left = centre_px[..., 1, :]
-    return np.degrees(np.arctan2(right[..., 1] - left[..., 1],
-                                 np.abs(left[..., 0] - right[..., 0])))
+    return line_obliquity_deg(centre_px[..., 1, :], centre_px[..., 0, :])
 
 
 def aligned_centres(markers: MarkerSeries, t_s: np.ndarray) -> np.ndarray:

@@ -3,11 +3,15 @@
 Only :mod:`screening.pose.mediapipe_backend` imports mediapipe. Everything downstream
 works on :class:`PoseFrame` / :class:`screening.landmarks.LandmarkSeries` and can be
 tested with the replay backend, without any model.
+
+Inside the package imports go one way: ``model`` (which model file, its checksum, building
+the bundle) and ``reuse`` use this module's types and load ``mediapipe_backend`` when they
+need it (late: mediapipe is slow to import); ``mediapipe_backend`` imports only this module.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
 import numpy as np
@@ -48,6 +52,20 @@ class PoseFrame:
     @property
     def found(self) -> bool:
         return self.n_people > 0
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The pose model a result was made with (see :mod:`screening.pose.model`)."""
+
+    path: str
+    sha256: str
+    source: str
+    variant: str  # "full", or "user" for a user-supplied file
+    version: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 class PoseBackend(Protocol):

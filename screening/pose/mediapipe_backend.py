@@ -17,8 +17,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..landmarks import N_LANDMARKS
-from . import PoseFrame
-from .model import ModelInfo
+from . import ModelInfo, PoseFrame
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging quiet
 

@@ -23,10 +23,11 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import ModelError
+from ..files import atomic_open
+from . import ModelInfo
 
 SOURCE_WHEEL = "mediapipe==0.10.21"
 WHEEL_PLATFORM = ("manylinux_2_28_x86_64", "3.11", "cp311")
@@ -42,18 +43,6 @@ BUNDLE_SOURCE = (
 )
 BUNDLE_VERSION = "pose_landmark_full from mediapipe 0.10.21"
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    path: str
-    sha256: str
-    source: str
-    variant: str  # "full", or "user" for a user-supplied file
-    version: str = ""
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def sha256_of(data_or_path) -> str:
@@ -131,7 +120,7 @@ def _download_wheel(dest: Path) -> Path:
 
 def build_bundle(wheel: Path, out: Path) -> str:
     """Extract, check, add metadata and zip the model; returns the bundle sha256."""
-    from . import mediapipe_backend  # the only place that imports mediapipe
+    from . import mediapipe_backend  # the only module that imports mediapipe (loaded late)
 
     try:
         with zipfile.ZipFile(wheel) as whl:
@@ -189,6 +178,6 @@ def install_default_model(from_wheel: str | os.PathLike | None = None) -> ModelI
                 "Report this with `pip list`; the metadata writer of this mediapipe version "
                 "produced different bytes.")
         bundle.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(staged, bundle.with_suffix(".partial"))
-        os.replace(bundle.with_suffix(".partial"), bundle)
+        with open(staged, "rb") as src, atomic_open(bundle, "wb") as dst:
+            shutil.copyfileobj(src, dst)
     return ModelInfo(str(bundle), BUNDLE_SHA256, BUNDLE_SOURCE, "full", BUNDLE_VERSION)

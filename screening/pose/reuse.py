@@ -18,8 +18,7 @@ import threading
 
 import numpy as np
 
-from . import PoseFrame
-from .model import ModelInfo
+from . import ModelInfo, PoseFrame
 
 
 class ReusedPose:

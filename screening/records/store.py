@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload, sessionmaker
 
+from ..config import recorded_value
 from . import migrate
 from .compare import asymmetry
 from .db import (
@@ -440,8 +441,8 @@ def session_dict(row: ScreeningSession, person: str) -> dict:
         "software_version": row.software_version, "operator": row.operator,
         "notes": row.notes, "output_dir": row.output_dir,
         "annotated_video": row.annotated_video,
-        "thresholds": {"negative_below_deg": float(cfg.get("negative_below_deg", 2.0)),
-                       "positive_from_deg": float(cfg.get("positive_from_deg", 4.0))},
+        "thresholds": {name: float(recorded_value(cfg, name))
+                       for name in ("negative_below_deg", "positive_from_deg")},
         "config": cfg,
         "sides": [side_dict(side) for side in row.sides],
     }

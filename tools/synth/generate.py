@@ -22,12 +22,12 @@ if __package__ in (None, ""):  # run as a script: make `tools.synth` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     __package__ = "tools.synth"
 
+from screening.encode import H264Writer  # noqa: E402
 from tools.synth import body as body_mod  # noqa: E402
 from tools.synth import markers as markers_mod  # noqa: E402
 from tools.synth.motion import TRUNK_COMP, Hold, Motion, build_timeline, world_deltas  # noqa: E402
 from tools.synth.scene import (  # noqa: E402
     SENSOR_LONG_SIDE_MM,
-    H264Writer,
     Renderer,
     look_at_camera,
     room_meshes,
@@ -460,14 +460,15 @@ def render_clip(args) -> dict:
         mask = renderer.body_mask(verts[i], faces)
         proj_dev.append(silhouette_deviation(mask, cam.project(verts[i])))
     t_render0 = time.time()
-    writer = H264Writer(str(tmp), fps, w_px, h_px, crf=args.crf, preset=args.preset)
+    writer = H264Writer(tmp, fps=fps, crf=args.crf, preset=args.preset, size_px=(w_px, h_px),
+                        faststart=False)
     for i in range(n_frames):
         if mk is not None:
             mk.before_frame(i)
         img = renderer.render(verts[i], faces, vcols)
         if mk is not None:
             mk.after_frame(i, renderer.last_depth)
-        writer.write(img)
+        writer.write(img, i / fps)
         if args.debug_frames and i in args.debug_frames:
             from PIL import Image
 

@@ -249,31 +249,3 @@ def _to_srgb8(lin: np.ndarray) -> np.ndarray:
 
 def srgb8_colours(lin: np.ndarray) -> np.ndarray:
     return _to_srgb8(lin)
-
-
-# ---------------------------------------------------------------------------- video
-class H264Writer:
-    """H.264 (libx264, yuv420p) MP4 writer through PyAV."""
-
-    def __init__(
-        self, path: str, fps: int, width: int, height: int, crf: int = 23, preset: str = "medium"
-    ):
-        import av
-
-        self.av = av
-        self.container = av.open(path, mode="w")
-        self.stream = self.container.add_stream("libx264", rate=fps)
-        self.stream.width = width
-        self.stream.height = height
-        self.stream.pix_fmt = "yuv420p"
-        self.stream.options = {"crf": str(crf), "preset": preset}
-
-    def write(self, rgb: np.ndarray):
-        frame = self.av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        for pkt in self.stream.encode(frame):
-            self.container.mux(pkt)
-
-    def close(self):
-        for pkt in self.stream.encode():
-            self.container.mux(pkt)
-        self.container.close()
