@@ -28,7 +28,7 @@ from .errors import ModelError, ScreeningError
 from .inputs import collect_inputs, output_names
 from .pose.model import ModelInfo, resolve_model
 from .progress import Progress, noop
-from .report import RESULT_JSON, write_result_document
+from .report import RESULT_JSON, ReportDetails, write_result_document
 from .summary_csv import (
     SUMMARY_COLUMNS,
     SUMMARY_CSV,
@@ -71,6 +71,7 @@ class Job:
     config: Config
     model: ModelInfo | None
     annotate: bool
+    report: ReportDetails | None = None   # also write the printable report, with these
 
 
 def analyse_job(job: Job, reuse: ReusedPose | None = None) -> dict:
@@ -84,7 +85,8 @@ def analyse_job(job: Job, reuse: ReusedPose | None = None) -> dict:
 
     if job.model is None:  # not installed: analyze_video installs it when a video needs it
         result = analyze_video(job.source, config=job.config, out_dir=job.out_dir,
-                               annotate=job.annotate, input_name=job.input)
+                               annotate=job.annotate, input_name=job.input,
+                               report=job.report)
         return result.to_dict()
     try:
         model = model_on_this_machine(job.model)
@@ -92,7 +94,8 @@ def analyse_job(job: Job, reuse: ReusedPose | None = None) -> dict:
     except ModelError as exc:
         model, backend = job.model, _Unusable(exc)
     result = analyze_video(job.source, config=job.config, out_dir=job.out_dir, model=model,
-                           backend=backend, annotate=job.annotate, input_name=job.input)
+                           backend=backend, annotate=job.annotate, input_name=job.input,
+                           report=job.report)
     return result.to_dict()
 
 
@@ -183,7 +186,8 @@ Report = Callable[[ItemOutcome], None]
 def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
               model: ModelInfo | None = None, jobs: int = 1, force: bool = False,
               annotate: bool = True, on_item: Report | None = None,
-              runner: Runner | None = None, progress: Progress | None = None
+              runner: Runner | None = None, progress: Progress | None = None,
+              report_for: Callable[[Path], ReportDetails | None] | None = None
               ) -> list[ItemOutcome]:
     """Analyse every input into ``out_root/<name>/``; returns one outcome per input, in
     input order, and rebuilds ``out_root/summary.csv`` from every result in ``out_root``.
@@ -192,6 +196,8 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
     ``runner``: where the analyses run (default: this process, or a pool of ``jobs``
     local processes). ``on_item(outcome)`` is called as each input is done (or skipped);
     ``progress(fraction, message)`` with the share of the inputs done.
+    ``report_for(input)``: the details of the printable report the worker writes with
+    each result (None: no report).
     """
     out_root = Path(out_root)
     out_root.mkdir(parents=True, exist_ok=True)
@@ -223,7 +229,9 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
         runner = SerialRunner() if jobs <= 1 or len(todo) <= 1 else ProcessRunner(jobs)
     work = {str((out_root / names[p]).absolute()): p for p in todo}
     job_list = [Job(input=str(p), source=str(p.absolute()), out_dir=out_dir, config=config,
-                    model=model, annotate=annotate) for out_dir, p in work.items()]
+                    model=model, annotate=annotate,
+                    report=report_for(p) if report_for is not None else None)
+                for out_dir, p in work.items()]
     finished = runner.run(job_list)
     try:
         for job, doc in finished:

@@ -18,6 +18,7 @@ import io
 import json
 import math
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,7 +82,12 @@ class ResultBundle:
     doc: dict
     timeseries: dict[str, np.ndarray] = field(default_factory=dict)
     out_dir: Path | None = None
-    cache: dict = field(default_factory=dict, repr=False)   # decoded key frames
+    cache: dict = field(default_factory=dict, repr=False)   # decoded key frames, the chart
+    # where the key frames come from: ``frames_at(times_s)`` gives the frames nearest to
+    # those times (RGB, at most 480 px wide, None where there is none); default: decoded
+    # from the annotated video (or the input video)
+    frames_at: Callable[[list[float]], list[np.ndarray | None]] | None = \
+        field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -314,8 +320,17 @@ def chart_figure(bundle: ResultBundle, *, width_in: float = 8.0, height_in: floa
 
 def figure_png(fig, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    # light compression: a few kB more, several times faster than the default
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
+
+
+def chart_png(bundle: ResultBundle) -> bytes:
+    """The chart of :func:`chart_figure` as PNG, drawn once per bundle for both reports."""
+    if "chart_png" not in bundle.cache:
+        bundle.cache["chart_png"] = figure_png(chart_figure(bundle, width_in=7.6,
+                                                            height_in=2.9), dpi=150)
+    return bundle.cache["chart_png"]
 
 
 @dataclass(frozen=True)
@@ -390,27 +405,35 @@ def key_frames(bundle: ResultBundle, index: int) -> list[KeyFrame]:
     if ("key_frames", index) in bundle.cache:
         return bundle.cache[("key_frames", index)]
     times = key_frame_times(bundle, index)
-    video = bundle.file("annotated_video")
-    if video is None:
-        src = Path(str(bundle.doc.get("input") or ""))
-        video = src if src.is_file() else None
-    if not times or video is None:
+    frames_at = bundle.frames_at
+    if frames_at is None:
+        video = bundle.file("annotated_video")
+        if video is None:
+            src = Path(str(bundle.doc.get("input") or ""))
+            video = src if src.is_file() else None
+        if video is not None:
+            def frames_at(times_s: list[float]) -> list[np.ndarray | None]:
+                return read_frames_at(video, times_s)
+    if not times or frames_at is None:
         return []
     labels = {"baseline": "both legs (baseline)", "worst": "largest drop in the hold"}
     keys = [k for k in ("baseline", "worst") if k in times]
-    frames = read_frames_at(video, [times[k] for k in keys])
+    frames = frames_at([times[k] for k in keys])
     result = [KeyFrame(f"{labels[k]}, {times[k]:.1f} s", times[k], rgb)
               for k, rgb in zip(keys, frames, strict=True) if rgb is not None]
     bundle.cache[("key_frames", index)] = result
     return result
 
 
-def png_of(rgb: np.ndarray) -> bytes:
-    import matplotlib.image
+def jpeg_of(rgb: np.ndarray, quality: int = 88) -> bytes:
+    """A key frame for the HTML report (a photo: JPEG is smaller and faster than PNG)."""
+    import cv2
 
-    buf = io.BytesIO()
-    matplotlib.image.imsave(buf, rgb, format="png")
-    return buf.getvalue()
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(rgb[:, :, ::-1]),
+                           [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError(f"a key frame of shape {rgb.shape} could not be JPEG-encoded")
+    return buf.tobytes()
 
 
 # ---------------------------------------------------------------------------------------
@@ -513,16 +536,15 @@ def render_html(bundle: ResultBundle, *, subject_label: str = "",
             parts.append(f"<div class='meta'>{e(reason)}</div>")
         parts.append("</div>")
     if with_images and bundle.ok and bundle.timeseries:
-        fig = chart_figure(bundle, width_in=7.4, height_in=3.2)
-        chart = base64.b64encode(figure_png(fig, dpi=120)).decode()
+        chart = base64.b64encode(chart_png(bundle)).decode()
         parts.append(f"<img class='chart' alt='pelvic drop and trunk lean over time' "
                      f"src='data:image/png;base64,{chart}'>")
         figures = []
         for k in range(min(len(bundle.tests), 2)):
             for frame in key_frames(bundle, k):
-                data = base64.b64encode(png_of(frame.rgb)).decode()
+                data = base64.b64encode(jpeg_of(frame.rgb)).decode()
                 caption = f"{bundle.tests[k]['stance_side']} stance: {frame.label}"
-                figures.append(f"<figure><img alt='{e(caption)}' src='data:image/png;base64,"
+                figures.append(f"<figure><img alt='{e(caption)}' src='data:image/jpeg;base64,"
                                f"{data}'><figcaption>{e(caption)}</figcaption></figure>")
         if figures:
             parts.append("<div class='frames'>" + "".join(figures) + "</div>")
@@ -592,8 +614,7 @@ def render_pdf(bundle: ResultBundle, *, subject_label: str = "",
         ax_png = fig.add_axes((0.05, y_chart, 0.9, chart_h))
         import matplotlib.image
 
-        chart = chart_figure(bundle, width_in=7.6, height_in=2.9)
-        ax_png.imshow(matplotlib.image.imread(io.BytesIO(figure_png(chart, dpi=150))))
+        ax_png.imshow(matplotlib.image.imread(io.BytesIO(chart_png(bundle))))
         ax_png.axis("off")
         y = y_chart - 0.01
         frames = []

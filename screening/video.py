@@ -183,9 +183,13 @@ def _decode(path: str | Path, *, max_long_side_px: int | None, luma: bool,
             min_interval_s: float = 0.0
             ) -> Iterator[tuple[float, np.ndarray, np.ndarray | None]]:
     import av
+    from av.video.reformatter import VideoReformatter
 
     path = Path(path)
     container = _open(path)
+    # one converter for the whole video: it keeps its scaler set up from frame to frame
+    # (a new one per frame costs 1-2 ms of a 5-8 ms conversion at 1080p; same pixels)
+    reformatter = VideoReformatter()
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -216,7 +220,8 @@ def _decode(path: str | Path, *, max_long_side_px: int | None, luma: bool,
                     last_t = t
                     continue  # under the frame-rate cap: decoded, not converted
                 last_kept = t
-                rgb = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
+                rgb = reformatter.reformat(frame, width=size[0], height=size[1],
+                                           format="rgb24").to_ndarray()
                 gray = _luma(frame) if luma else None
                 if rotation:
                     rgb = np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))
