@@ -1,19 +1,18 @@
-"""Many inputs at once: collect files, run them, skip those already analysed, isolate every
-failure, and keep one ``summary.csv`` over the whole output folder.
+"""Many inputs at once: run them, skip those already analysed, isolate every failure, and
+rebuild one ``summary.csv`` over the whole output folder.
 
-Where the analyses run is a :class:`Runner`: this process (:class:`SerialRunner`), a local
-process pool (:class:`ProcessRunner`), or a Dask cluster (:class:`screening.cluster.DaskRunner`).
-Every runner calls :func:`analyse_job` once per input, and each worker loads the pose model
-once and reuses it (:mod:`screening.pose.reuse`), so the outputs are the same whichever runs
+Which files and which result folders: :mod:`screening.inputs`; the summary:
+:mod:`screening.summary_csv` (both also reachable from here, as before). Where the analyses
+run is a :class:`Runner`: this process (:class:`SerialRunner`), a local process pool
+(:class:`ProcessRunner`), or a Dask cluster (:class:`screening.cluster.DaskRunner`). Every
+runner calls :func:`analyse_job` once per input, and each worker loads the pose model once
+and reuses it (:mod:`screening.pose.reuse`), so the outputs are the same whichever runs
 them.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import os
 import platform
 import shutil
 from collections.abc import Callable, Iterator
@@ -25,61 +24,30 @@ from typing import TYPE_CHECKING, Protocol
 
 from .config import Config, recorded_config
 from .errors import ModelError, ScreeningError
-from .files import atomic_open
+from .inputs import collect_inputs, output_names
 from .jsondoc import plain
-from .outputs import write_result_folder
+from .outputs import ReportDetails, write_result_folder
 from .pose.model import ModelInfo, resolve_model
 from .progress import Progress, noop
 from .results import RESULT_JSON, Failure, Result, ResultReadError, Status, read_result
-from .video import VIDEO_EXTENSIONS
+from .summary_csv import (
+    SUMMARY_COLUMNS,
+    SUMMARY_CSV,
+    result_files,
+    study_rows,
+    summary_rows,
+    write_summary,
+)
 
 if TYPE_CHECKING:
     from .pose.reuse import ReusedPose
 
-SUMMARY_CSV = "summary.csv"
-SUMMARY_COLUMNS = (
-    "input", "output_dir", "label", "person", "date", "status", "error_code", "error_message",
-    "test_index", "stance_side", "lifted_side", "hold_start_s", "hold_end_s", "hold_duration_s",
-    "pelvic_drop_median_deg", "pelvic_drop_peak_deg", "time_to_drop_s",
-    "trunk_lean_median_deg", "classification", "compensated", "weak_side",
-)
-
-
-def collect_inputs(paths: list[str | Path]) -> list[Path]:
-    """Files as given; folders searched recursively for video files (by extension).
-
-    Paths that do not exist are kept, so that they are reported as failed inputs.
-    """
-    found: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            # Hidden files and folders below the given folder are skipped; the folder itself
-            # may lie anywhere, also under a hidden one (~/.cache/..., ~/.local/share/...).
-            found.extend(sorted(f for f in p.rglob("*") if f.is_file()
-                                and f.suffix.lower() in VIDEO_EXTENSIONS
-                                and not any(part.startswith(".")
-                                            for part in f.relative_to(p).parts)))
-        else:
-            found.append(p)
-    unique: dict[str, Path] = {}
-    for f in found:
-        unique.setdefault(str(f.resolve()), f)
-    return list(unique.values())
-
-
-def output_names(inputs: list[Path]) -> dict[Path, str]:
-    """Output folder name per input: the file stem, made unique with a short path hash."""
-    stems: dict[str, int] = {}
-    for p in inputs:
-        stems[p.stem] = stems.get(p.stem, 0) + 1
-    names = {}
-    for p in inputs:
-        if stems[p.stem] == 1:
-            names[p] = p.stem
-        else:
-            digest = hashlib.sha1(str(p.resolve()).encode()).hexdigest()[:6]
-            names[p] = f"{p.stem}-{digest}"
-    return names
+__all__ = [
+    "SUMMARY_COLUMNS", "SUMMARY_CSV", "Finished", "ItemOutcome", "Job", "ProcessRunner",
+    "Runner", "SerialRunner", "analyse_job", "collect_inputs", "model_on_this_machine",
+    "output_names", "result_files", "run_batch", "study_rows", "summary_rows",
+    "write_summary",
+]
 
 
 def _already_done(result_path: Path, input_path: Path, config: Config) -> Result | None:
@@ -105,9 +73,10 @@ class Job:
     config: Config
     model: ModelInfo | None
     annotate: bool
+    report: ReportDetails | None = None   # also write the printable report, with these
 
 
-def analyse_job(job: Job, reuse: ReusedPose | None = None) -> Result:
+def analyse_job(job: Job, reuse: ReusedPose | None = None) -> dict:
     """Analyse one input into its result folder; returns its result (as in result.json).
 
     Runs in a worker: the pose model is loaded once per worker (``reuse``, or the worker
@@ -118,7 +87,8 @@ def analyse_job(job: Job, reuse: ReusedPose | None = None) -> Result:
 
     if job.model is None:  # not installed: analyse_video installs it when a video needs it
         result = analyse_video(job.source, config=job.config, out_dir=job.out_dir,
-                               annotate=job.annotate, input_name=job.input)
+                               annotate=job.annotate, input_name=job.input,
+                               report=job.report)
         return result.to_result()
     try:
         model = model_on_this_machine(job.model)
@@ -126,7 +96,8 @@ def analyse_job(job: Job, reuse: ReusedPose | None = None) -> Result:
     except ModelError as exc:
         model, backend = job.model, _Unusable(exc)
     result = analyse_video(job.source, config=job.config, out_dir=job.out_dir, model=model,
-                           backend=backend, annotate=job.annotate, input_name=job.input)
+                           backend=backend, annotate=job.annotate, input_name=job.input,
+                           report=job.report)
     return result.to_result()
 
 
@@ -217,7 +188,8 @@ Report = Callable[[ItemOutcome], None]
 def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
               model: ModelInfo | None = None, jobs: int = 1, force: bool = False,
               annotate: bool = True, on_item: Report | None = None,
-              runner: Runner | None = None, progress: Progress | None = None
+              runner: Runner | None = None, progress: Progress | None = None,
+              report_for: Callable[[Path], ReportDetails | None] | None = None
               ) -> list[ItemOutcome]:
     """Analyse every input into ``out_root/<name>/``; returns one outcome per input, in
     input order, and rebuilds ``out_root/summary.csv`` from every result in ``out_root``.
@@ -226,6 +198,8 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
     ``runner``: where the analyses run (default: this process, or a pool of ``jobs``
     local processes). ``on_item(outcome)`` is called as each input is done (or skipped);
     ``progress(fraction, message)`` with the share of the inputs done.
+    ``report_for(input)``: the details of the printable report the worker writes with
+    each result (None: no report).
     """
     out_root = Path(out_root)
     out_root.mkdir(parents=True, exist_ok=True)
@@ -257,7 +231,9 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
         runner = SerialRunner() if jobs <= 1 or len(todo) <= 1 else ProcessRunner(jobs)
     work = {str((out_root / names[p]).absolute()): p for p in todo}
     job_list = [Job(input=str(p), source=str(p.absolute()), out_dir=out_dir, config=config,
-                    model=model, annotate=annotate) for out_dir, p in work.items()]
+                    model=model, annotate=annotate,
+                    report=report_for(p) if report_for is not None else None)
+                for out_dir, p in work.items()]
     finished = runner.run(job_list)
     try:
         for job, result in finished:
@@ -280,14 +256,13 @@ def _crash_result(job: Job, problem: BaseException) -> Result:
     if isinstance(problem, ScreeningError):
         error = problem
     else:
-        name = Path(job.input).name
         error = ScreeningError(
-            f"The analysis of {name} stopped unexpectedly (the worker process crashed).",
+            "The analysis stopped unexpectedly: the worker process that ran it crashed.",
             "Try this file alone with --jobs 1; if it fails again, it may be too large for "
             "the memory available.", code="worker_crashed")
     result = Result(input=job.input, status=Status.ERROR,
                     analysed_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                    error=Failure.of(error), estimator=job.config.estimator,
+                    error=Failure.of(error), estimator=job.config.measurement.estimator,
                     config=plain(job.config.to_dict()))
     write_result_folder(Path(job.out_dir), result)
     return result
@@ -301,85 +276,3 @@ def _remove_leftovers(out_root: Path, names: list[str]) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _result_rows(result: Result, *, input_text: str, output_dir: str, label: str,
-                 date: str) -> list[dict]:
-    """summary.csv rows of one result: one per hold (one with the error, or with nothing
-    measured, when it has none)."""
-    error = result.error
-    base = {"input": input_text, "output_dir": output_dir, "label": label,
-            "person": result.person, "date": date, "status": result.status.value,
-            "error_code": error.code if error else "",
-            "error_message": error.message if error else ""}
-    if not result.holds:
-        return [base]
-    rows = []
-    for i, h in enumerate(result.holds):
-        rows.append({**base, "test_index": i, "stance_side": h.stance_side.value,
-                     "lifted_side": h.lifted_side.value, "hold_start_s": h.hold_start_s,
-                     "hold_end_s": h.hold_end_s, "hold_duration_s": h.hold_duration_s,
-                     "pelvic_drop_median_deg": h.pelvic_drop.median_deg,
-                     "pelvic_drop_peak_deg": h.pelvic_drop.peak_deg,
-                     "time_to_drop_s": h.time_to_drop_s,
-                     "trunk_lean_median_deg": h.trunk_lean_median_deg,
-                     "classification": h.classification.value, "compensated": h.compensated,
-                     "weak_side": h.weak_side.value if h.weak_side else None})
-    return rows
-
-
-def _date(result: Result, result_file: Path) -> str:
-    """When the input was analysed: ``analysed_at`` from result.json, else the time the
-    file was written (ISO 8601, local time with offset)."""
-    if result.analysed_at:
-        return result.analysed_at
-    stamp = dt.datetime.fromtimestamp(result_file.stat().st_mtime).astimezone()
-    return stamp.isoformat(timespec="seconds")
-
-
-def summary_rows(outcomes: list[ItemOutcome]) -> list[dict]:
-    """summary.csv rows of this run's outcomes (``output_dir`` relative to the batch's
-    output folder)."""
-    rows = []
-    for o in outcomes:
-        result_file = o.out_dir / RESULT_JSON
-        date = (o.result.analysed_at or "") if not result_file.is_file() \
-            else _date(o.result, result_file)
-        rows.extend(_result_rows(o.result, input_text=o.result.input or str(o.input),
-                                 output_dir=o.out_dir.name, label=o.out_dir.name, date=date))
-    return rows
-
-
-def result_files(out_root: Path) -> list[Path]:
-    """Every result.json under ``out_root`` (hidden folders, e.g. staging ones, skipped)."""
-    found = []
-    for folder, subfolders, files in os.walk(out_root):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        if RESULT_JSON in files:
-            found.append(Path(folder) / RESULT_JSON)
-    return sorted(found, key=lambda f: f.relative_to(out_root).parts)
-
-
-def study_rows(out_root: Path) -> list[dict]:
-    """summary.csv rows of every result folder under ``out_root``, whichever run made it."""
-    out_root = Path(out_root)
-    rows = []
-    for result_file in result_files(out_root):
-        try:
-            result = read_result(result_file)
-        except ResultReadError:
-            continue  # being replaced right now, or not ours
-        folder = result_file.parent
-        rows.extend(_result_rows(result, input_text=result.input,
-                                 output_dir=folder.relative_to(out_root).as_posix(),
-                                 label=folder.name, date=_date(result, result_file)))
-    return rows
-
-
-def write_summary(out_root: Path) -> Path:
-    """Rebuild ``out_root/summary.csv`` from every result under ``out_root``, atomically."""
-    path = Path(out_root) / SUMMARY_CSV
-    with atomic_open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS, restval="")
-        writer.writeheader()
-        for row in study_rows(Path(out_root)):
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return path

@@ -37,6 +37,7 @@ from .errors import ClusterError, ConfigError, ModelError, ScreeningError
 
 if TYPE_CHECKING:
     from .batch import ItemOutcome
+    from .outputs import ReportDetails
 
 SUMMARY_CSV = "summary.csv"  # screening.batch.SUMMARY_CSV (a test checks they agree)
 CLUSTER_ENV = "PELVIC_SCREEN_CLUSTER"  # screening.cluster.CLUSTER_ENV
@@ -417,7 +418,7 @@ def _analyze(args, inputs, config, *, runner, recorder: Recorder) -> int:
     try:
         outcomes = run_batch(inputs, Path(args.out), config=config, model=model,
                              jobs=args.jobs, force=args.force, annotate=not args.no_video,
-                             on_item=on_item, runner=runner)
+                             on_item=on_item, runner=runner, report_for=recorder.report_for)
     finally:
         if bar is not None:
             bar.close()
@@ -579,18 +580,35 @@ class Recorder:
         self.error = None       # the database could not be opened: not tried again
         self.failed = 0
 
-    def person_for(self, outcome: ItemOutcome) -> str | None:
+    def person_for(self, input_path: Path) -> str | None:
         if self.args.person_from_folder:
-            return outcome.input.resolve().parent.name
+            return input_path.resolve().parent.name
         return self.args.person
 
+    def report_for(self, input_path: Path) -> ReportDetails:
+        """The printable report's details for an input; the worker that analyses it
+        writes the report with the result."""
+        from .outputs import ReportDetails
+
+        operator, notes = self.args.operator, self.args.notes
+        if operator is not None or notes is not None:
+            from .records import clean_details  # as they are stored
+
+            operator, notes = clean_details(operator, notes)
+        return ReportDetails(subject_label=self.person_for(input_path) or "",
+                             operator=operator, notes=notes)
+
     def after(self, outcome: ItemOutcome) -> str:
-        """Report and record ``outcome``; returns text to add to its line."""
+        """Report (unless the worker did) and record ``outcome``; returns text to add to
+        its line."""
         if not outcome.ok:
             return ""
+        person = self.person_for(outcome.input)
+        reported = not outcome.skipped and has_report(outcome.out_dir)
+        if person is None and reported:
+            return ""  # nothing to record: the records are not even loaded
         from .records import RecordsError, open_records, record_result
 
-        person = self.person_for(outcome)
         if person is not None and self.records is None and self.error is None:
             try:
                 self.records = open_records()
@@ -602,7 +620,7 @@ class Recorder:
                              notes=self.args.notes,
                              force=self.args.force and not outcome.skipped,
                              organisation=self.args.organisation, records=self.records,
-                             keep_video=self.args.keep_video_path)
+                             keep_video=self.args.keep_video_path, reports=not reported)
         notes = list(done.problems)
         if person is not None and (self.error or done.error):
             self.failed += 1
@@ -613,6 +631,13 @@ class Recorder:
         elif done.session_id is not None:
             notes.append(f"recorded for {person}" + ("" if done.created else " (updated)"))
         return "".join(f" [{n}]" for n in notes)
+
+
+def has_report(out_dir: Path) -> bool:
+    """Whether a result folder holds the printable report (report.html and report.pdf)."""
+    from .report_html import REPORT_HTML, REPORT_PDF
+
+    return (out_dir / REPORT_HTML).is_file() and (out_dir / REPORT_PDF).is_file()
 
 
 def _quote(text: str) -> str:

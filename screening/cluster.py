@@ -197,9 +197,9 @@ class DaskRunner:
                 try:
                     result = future.result()
                 except KilledWorker:
-                    yield job, _killed(job)
+                    yield job, _killed()
                 except Exception as exc:  # a task's error is that input's failure
-                    yield job, _failed(job, exc)
+                    yield job, _failed(exc)
                 else:
                     yield job, result
                 future.release()
@@ -228,18 +228,16 @@ def _task_key(job: Job, batch: str) -> str:
     return f"pelvic-screen-{Path(job.out_dir).name}-{batch}"
 
 
-def _killed(job: Job) -> ScreeningError:
-    name = Path(job.input).name
+def _killed() -> ScreeningError:
     return ScreeningError(
-        f"The analysis of {name} was given up: the worker processes that ran it died "
+        "The analysis was given up: the worker processes that ran it died "
         "(e.g. out of memory), more often than the scheduler allows (allowed-failures).",
         "Try this file alone with --jobs 1; if it fails again, it may be too large for the "
         "memory available.", code="worker_crashed")
 
 
-def _failed(job: Job, exc: Exception) -> ScreeningError:
-    name = Path(job.input).name
+def _failed(exc: Exception) -> ScreeningError:
     return ScreeningError(
-        f"The analysis of {name} could not run on the cluster ({type(exc).__name__}: {exc}).",
+        f"The analysis could not run on the cluster ({type(exc).__name__}: {exc}).",
         "Check that every worker has the same pelvic-screen installed and can read the input "
         "and write the output folder (a shared filesystem).", code="worker_error")

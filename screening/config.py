@@ -35,6 +35,10 @@ Defaults and where they come from (docs/MEASUREMENT.md explains each):
 * ``max_pose_fps`` = 15: the drop is low-passed at 5 Hz, so 15 samples a second keep all
   of it; on 30 fps video this halves the pose model's work (docs/BENCHMARK.md and
   docs/VALIDATION.md measure it).
+* ``steady_pose_fps`` = 5: where nothing moves (the two-leg baseline, the hold) the pose
+  model sees 5 frames a second and the frames between are interpolated; the lift and the
+  lowering get every frame under ``max_pose_fps`` (screening.pose.rate; docs/BENCHMARK.md
+  and docs/VALIDATION.md measure it).
 """
 
 from __future__ import annotations
@@ -168,6 +172,11 @@ class VideoConfig(_Section):
     max_pose_fps: float = setting(
         15.0, unit="frames/s", low=0.0, high=1000.0,
         help="pose frames per second at most, 0 = every frame")
+    steady_pose_fps: float = setting(
+        5.0, unit="frames/s", low=0.0, high=1000.0,
+        help="pose frames per second where nothing moves (after half a second in which no "
+        "hip, knee or ankle moved more than 0.02 torso lengths; the frames between "
+        "are interpolated), 0 = max_pose_fps throughout")
     mirrored: bool = setting(
         False, unit="", help="the video is mirrored (selfie view): left and right are swapped")
 
@@ -175,6 +184,14 @@ class VideoConfig(_Section):
     def pose_interval_s(self) -> float:
         """Shortest time between two frames the pose model sees (0 = every frame)."""
         return 1.0 / self.max_pose_fps if self.max_pose_fps > 0 else 0.0
+
+    @property
+    def steady_pose_interval_s(self) -> float:
+        """Shortest time between two posed frames where nothing moves (0 = no steady rate,
+        also when it would not be below ``max_pose_fps``), see screening.pose.rate."""
+        if self.steady_pose_fps <= 0 or (0 < self.max_pose_fps <= self.steady_pose_fps):
+            return 0.0
+        return 1.0 / self.steady_pose_fps
 
 
 @dataclass(frozen=True)

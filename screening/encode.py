@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 MILLISECOND = Fraction(1, 1000)
+_PIXEL_FORMATS = ("rgb24", "yuv420p")
 
 
 class H264Writer:
@@ -55,11 +56,11 @@ class H264Writer:
         self._last_pts = -1
         self.frames_written = 0
 
-    def _open(self, rgb: np.ndarray) -> None:
+    def _open(self, size_px: tuple[int, int]) -> None:
         import av
 
         if self.size_px is None:
-            self.size_px = _even(rgb.shape[1], rgb.shape[0])
+            self.size_px = _even(*size_px)
         container = av.open(str(self.path), mode="w",
                             options={"movflags": "+faststart"} if self.faststart else {})
         try:
@@ -77,17 +78,25 @@ class H264Writer:
             raise
         self._av, self._container, self._stream = av, container, stream
 
-    def write(self, rgb: np.ndarray, t_s: float) -> bool:
-        """Encode one RGB frame ``(H, W, 3)`` uint8 shown at ``t_s`` seconds; False when it
-        was skipped (its timestamp is not after the last one written)."""
+    def write(self, image: np.ndarray, t_s: float, *, pixel_format: str = "rgb24") -> bool:
+        """Encode one frame shown at ``t_s`` seconds: RGB ``(H, W, 3)`` uint8, or with
+        ``pixel_format="yuv420p"`` the encoder's own YUV 4:2:0 planes ``(H * 3 / 2, W)``
+        (BT.601, limited range, e.g. OpenCV's ``COLOR_RGB2YUV_I420``: nothing is converted
+        while encoding). False when it was skipped (its timestamp is not after the last one
+        written)."""
+        if pixel_format not in _PIXEL_FORMATS:
+            raise ValueError(f"H264Writer.write: pixel_format must be one of "
+                             f"{_PIXEL_FORMATS}, got {pixel_format!r}")
         if self.origin_s is None:
             self.origin_s = float(t_s)
         pts = int(round((t_s - self.origin_s) * self._ticks_per_s))
         if pts <= self._last_pts:
             return False
         if self._container is None:
-            self._open(rgb)
-        frame = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            height = image.shape[0] if pixel_format == "rgb24" else image.shape[0] * 2 // 3
+            self._open((image.shape[1], height))
+        frame = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(image),
+                                                 format=pixel_format)
         if (frame.width, frame.height) != self.size_px:
             frame = frame.reformat(width=self.size_px[0], height=self.size_px[1])
         frame.pts, frame.time_base = pts, self.time_base

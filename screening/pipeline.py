@@ -10,12 +10,17 @@ for bad input.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import platform
+import threading
 import traceback
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+import numpy as np
 
 from .analysis import STANCE_SIDES_ASKED, Analysis, HoldMeasurement, analyse_landmarks
 from .config import Config
@@ -25,8 +30,10 @@ from .jsondoc import plain
 from .landmarks import LandmarkSeries
 from .markers import MarkerFrame, MarkerSeries
 from .markers.detect import MarkerTracker
+from .outputs import ReportDetails
 from .pose import PoseBackend, PoseFrame
 from .pose.model import ModelInfo, resolve_model
+from .pose.rate import PoseRate, fill_skipped
 from .progress import Progress, noop, sub_range
 from .results import Failure, Result, Side, Status
 from .video import VideoInfo, iter_frames, iter_frames_with_luma, prefetch, probe
@@ -55,7 +62,8 @@ class AnalysisResult:
     markers: MarkerSeries | None = None  # printed pelvis markers, one sample per pose frame
     outputs: dict[str, str] = field(default_factory=dict)
     input_sha256: str | None = None   # of the input file, when it could be read
-    notes: list[str] = field(default_factory=list)  # problems with the outputs, not the test
+    notes: list[str] = field(default_factory=list)  # problems with the file or the outputs,
+    #                                                 not with the test
     source: str = ""                  # where the video was read, when not ``input`` itself
     analysed_at: str = ""             # ISO 8601 local time with offset, seconds
     # analysed again from saved landmarks: when and by which versions the pose was found
@@ -100,31 +108,36 @@ class AnalysisResult:
 
 
 def estimate_pose(path: str | Path, backend: PoseBackend, *, max_long_side_px: int | None,
-                  min_interval_s: float = 0.0, duration_hint_s: float = 0.0,
-                  progress: Progress = noop(),
+                  min_interval_s: float = 0.0, steady_interval_s: float = 0.0,
+                  duration_hint_s: float = 0.0, progress: Progress = noop(),
                   frame_sink: Callable[[float, object], None] | None = None) -> LandmarkSeries:
     """Run the pose backend over every frame (at most one per ``min_interval_s``, see
-    ``VideoConfig.max_pose_fps``); returns the raw landmark series.
+    ``VideoConfig.max_pose_fps``; where nothing moves one per ``steady_interval_s``, see
+    ``VideoConfig.steady_pose_fps`` and screening.pose.rate); returns the raw landmark
+    series, one sample per frame under the cap (those not posed filled in and flagged).
 
     ``frame_sink(t_s, rgb)``, when given, also receives every frame (e.g. a FrameStore).
     """
     series, _ = _pose_pass(path, backend, max_long_side_px=max_long_side_px,
-                           min_interval_s=min_interval_s, duration_hint_s=duration_hint_s,
-                           progress=progress, frame_sink=frame_sink, markers=False)
+                           min_interval_s=min_interval_s, steady_interval_s=steady_interval_s,
+                           duration_hint_s=duration_hint_s, progress=progress,
+                           frame_sink=frame_sink, markers=False)
     return series
 
 
 def estimate_pose_and_markers(path: str | Path, backend: PoseBackend, *,
                               max_long_side_px: int | None, min_interval_s: float = 0.0,
-                              mirrored: bool = False,
+                              steady_interval_s: float = 0.0, mirrored: bool = False,
                               duration_hint_s: float = 0.0, progress: Progress = noop(),
                               frame_sink: Callable[[float, object], None] | None = None
                               ) -> tuple[LandmarkSeries, MarkerSeries]:
     """:func:`estimate_pose`, and in the same pass the printed pelvis markers
-    (screening.markers), looked for at full resolution around the pelvis the pose found.
-    The markers share the landmarks' frames and pixel grid."""
+    (screening.markers), looked for at full resolution around the pelvis the pose found
+    (in every frame under the cap, also those not posed). The markers share the
+    landmarks' frames and pixel grid."""
     series, markers = _pose_pass(path, backend, max_long_side_px=max_long_side_px,
                                  min_interval_s=min_interval_s,
+                                 steady_interval_s=steady_interval_s,
                                  duration_hint_s=duration_hint_s, progress=progress,
                                  frame_sink=frame_sink, markers=True, mirrored=mirrored)
     assert markers is not None
@@ -132,11 +145,19 @@ def estimate_pose_and_markers(path: str | Path, backend: PoseBackend, *,
 
 
 def _pose_pass(path, backend: PoseBackend, *, max_long_side_px: int | None,
-               min_interval_s: float, duration_hint_s: float, progress: Progress,
-               frame_sink: Callable[[float, object], None] | None, markers: bool,
-               mirrored: bool = False) -> tuple[LandmarkSeries, MarkerSeries | None]:
-    frames: list[PoseFrame] = []
-    marker_frames: list[MarkerFrame] = []
+               min_interval_s: float, steady_interval_s: float, duration_hint_s: float,
+               progress: Progress, frame_sink: Callable[[float, object], None] | None,
+               markers: bool, mirrored: bool = False
+               ) -> tuple[LandmarkSeries, MarkerSeries | None]:
+    posed: list[PoseFrame] = []
+    t_all: list[float] = []
+    luma: list[float] = []
+    skipped: tuple[float, object] | None = None   # the last frame not posed, since one was
+    rate = PoseRate(steady_interval_s)
+    # the markers are looked for in a worker thread (OpenCV releases the GIL), frame after
+    # frame in order, while the pose model runs on the next frame
+    marker_frames: list[Future[MarkerFrame]] = []
+    marker_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="markers")
     tracker: MarkerTracker | None = None
     size = (0, 0)
     if markers:
@@ -146,36 +167,90 @@ def _pose_pass(path, backend: PoseBackend, *, max_long_side_px: int | None,
         decoded = ((t_s, rgb, None) for t_s, rgb in
                    iter_frames(path, max_long_side_px=max_long_side_px,
                                min_interval_s=min_interval_s))
-    for t_s, rgb, gray in prefetch(decoded):
-        size = (rgb.shape[1], rgb.shape[0])
-        if frame_sink is not None:
-            frame_sink(t_s, rgb)
+
+    def pose_frame(t_s: float, rgb) -> PoseFrame:
         pose = backend.process(rgb, t_s)
-        frames.append(pose)
-        if gray is not None:
-            if tracker is None:
-                tracker = MarkerTracker(pose_size_px=size, full_size_px=(gray.shape[1],
-                                                                         gray.shape[0]),
-                                        mirrored=mirrored)
-            marker_frames.append(tracker.process(gray, pose.xy_px if pose.n_people else None))
-        if duration_hint_s > 0 and len(frames) % 10 == 0:
-            progress(min(t_s / duration_hint_s, 1.0), f"pose {t_s:.1f}/{duration_hint_s:.1f} s")
-    series = LandmarkSeries.from_frames(frames, width_px=size[0], height_px=size[1])
+        rate.seen(pose)
+        posed.append(pose)
+        luma[-1] = pose.luma_mean
+        return pose
+
+    loader = None
+    try:
+        for t_s, rgb, gray in prefetch(decoded):
+            size = (rgb.shape[1], rgb.shape[0])
+            if frame_sink is not None:
+                frame_sink(t_s, rgb)
+            t_all.append(t_s)
+            luma.append(float("nan"))
+            pose = None
+            if rate.wants(t_s):
+                pose, skipped = pose_frame(t_s, rgb), None
+            else:
+                skipped = (t_s, rgb)
+                luma[-1] = float(rgb.mean())
+            if loader is None:  # after the first frame: the pose model is loaded
+                loader = _import_in_background(LOADED_DURING_POSE)
+            if gray is not None:
+                if tracker is None:
+                    tracker = MarkerTracker(pose_size_px=size,
+                                            full_size_px=(gray.shape[1], gray.shape[0]),
+                                            mirrored=mirrored)
+                found = pose is not None and pose.n_people
+                marker_frames.append(marker_worker.submit(
+                    tracker.process, gray, pose.xy_px if found else None))
+            if duration_hint_s > 0 and len(t_all) % 10 == 0:
+                progress(min(t_s / duration_hint_s, 1.0),
+                         f"pose {t_s:.1f}/{duration_hint_s:.1f} s")
+        if skipped is not None:  # the last frame is always posed: the fill needs both ends
+            pose_frame(*skipped)
+        found_markers = [f.result() for f in marker_frames]
+    finally:
+        marker_worker.shutdown(wait=True, cancel_futures=True)
+    if loader is not None:
+        loader.join()
+    series = fill_skipped(posed, np.array(t_all), np.array(luma), width_px=size[0],
+                          height_px=size[1])
     if not markers:
         return series, None
-    return series, MarkerSeries.from_frames(series.t_s, marker_frames, width_px=size[0],
+    return series, MarkerSeries.from_frames(series.t_s, found_markers, width_px=size[0],
                                             height_px=size[1])
+
+
+# What the steps after the pose pass import, loaded while it runs: the analysis' filters
+# (scipy.signal, over a second of CPU) and the report's matplotlib backends (a third of a
+# second; matplotlib itself comes with mediapipe)
+LOADED_DURING_POSE = ("scipy.signal", "matplotlib.backends.backend_agg",
+                      "matplotlib.backends.backend_pdf")
+
+
+def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
+    """Import ``modules`` in a worker thread: the pose pass leaves that much of a core idle
+    (the model runs without the GIL). Started once the pose model is loaded (so that no
+    two threads import the same package at once), joined before the analysis. A failed
+    import is left to the step that needs the module: it imports it again and says why."""
+    def load() -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                pass
+
+    worker = threading.Thread(target=load, name="import-during-pose", daemon=True)
+    worker.start()
+    return worker
 
 
 def analyse_video(path: str | Path, *, config: Config = Config(), out_dir: str | Path | None = None,
                   model: ModelInfo | None = None, backend: PoseBackend | None = None,
                   progress: Progress | None = None, annotate: bool = True,
-                  input_name: str | None = None,
+                  input_name: str | None = None, report: ReportDetails | None = None,
                   stance_sides_asked: Sequence[Side] = STANCE_SIDES_ASKED) -> AnalysisResult:
     """Analyse one single-leg-stance video.
 
     ``out_dir``: when given, writes result.json, timeseries.csv, landmarks.npz and (with
-    ``annotate``) annotated.mp4 there, atomically. ``backend``: any PoseBackend (default:
+    ``annotate``) annotated.mp4 there, atomically; with ``report`` also the printable
+    report (report.html, report.pdf) with those details. ``backend``: any PoseBackend (default:
     MediaPipe with the resolved ``model``). ``progress(fraction, message)`` is called as
     the work goes on. ``input_name``: the input as recorded in the result (default:
     ``path`` as given), e.g. the path a user typed when ``path`` is its absolute form on
@@ -211,6 +286,7 @@ def analyse_video(path: str | Path, *, config: Config = Config(), out_dir: str |
             series, markers = estimate_pose_and_markers(
                 path, backend, max_long_side_px=config.video.max_long_side_px,
                 min_interval_s=config.video.pose_interval_s,
+                steady_interval_s=config.video.steady_pose_interval_s,
                 mirrored=config.video.mirrored, duration_hint_s=info.duration_s,
                 progress=sub_range(progress, 0.0, 0.85),
                 frame_sink=store.add if store is not None else None)
@@ -219,6 +295,7 @@ def analyse_video(path: str | Path, *, config: Config = Config(), out_dir: str |
                 backend.close()
         result.landmarks = series
         result.markers = markers
+        result.notes.extend(ends_early_notes(info, series))
         progress(0.85, "measuring")
         result.analysis = analyse_landmarks(series, config, markers=markers,
                                             stance_sides_asked=stance_sides_asked)
@@ -230,16 +307,31 @@ def analyse_video(path: str | Path, *, config: Config = Config(), out_dir: str |
                                   "Use a shorter clip or a lower resolution (1080p is plenty).",
                                   code="too_large")
     except Exception as exc:  # a bug: report it as a result, never as a traceback
-        result.error = internal_error(Path(path).name, exc)
+        result.error = internal_error(exc)
     try:
         if out_dir is not None:
             progress(0.9, "writing outputs")
-            _write(result, Path(out_dir), annotate=annotate, frames=store)
+            _write(result, Path(out_dir), annotate=annotate, frames=store, report=report)
     finally:
         if store is not None:
             store.close()
     progress(1.0, "done")
     return result
+
+
+def ends_early_notes(info: VideoInfo, series: LandmarkSeries) -> list[str]:
+    """A warning when the frames stop well before the duration the file declares (a file
+    cut off while it was copied, or damaged after some point): the part before it is
+    analysed, and the user should know that the rest was not. More than 1 s and more than
+    a tenth of the video must be missing, so a frame-rate cap or a last frame's length
+    never trigger it."""
+    decoded_s = float(series.t_s[-1]) if len(series) else 0.0
+    missing_s = info.duration_s - decoded_s
+    if info.duration_s <= 0 or missing_s <= max(1.0, 0.1 * info.duration_s):
+        return []
+    return [f"The video ends early or is damaged: its frames stop at {decoded_s:.1f} s of "
+            f"the {info.duration_s:.1f} s it declares, so only that part was analysed. If "
+            "the test goes on after it, copy the video again from the camera or phone."]
 
 
 def _sha256(path: str | Path) -> str | None:
@@ -256,13 +348,14 @@ def _sha256(path: str | Path) -> str | None:
     return h.hexdigest()
 
 
-def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames) -> None:
+def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames,
+           report: ReportDetails | None = None) -> None:
     """Write the outputs; if the annotated video fails, write the rest without it; if
     nothing can be written, say so in the result (never raise)."""
     from .outputs import write_outputs
 
     try:
-        write_outputs(result, out_dir, annotate=annotate, frames=frames)
+        write_outputs(result, out_dir, annotate=annotate, frames=frames, report=report)
         return
     except Exception as exc:
         first = f"{type(exc).__name__}: {exc}"
@@ -270,7 +363,7 @@ def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames) -> 
         result.notes.append(f"The annotated video could not be made ({first}); the other "
                             "outputs are complete.")
         try:
-            write_outputs(result, out_dir, annotate=False)
+            write_outputs(result, out_dir, annotate=False, report=report)
             return
         except Exception as exc:
             first = f"{type(exc).__name__}: {exc}"
@@ -281,10 +374,10 @@ def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames) -> 
     result.status = "error"
 
 
-def internal_error(name: str, exc: Exception) -> ScreeningError:
-    """A bug met while analysing ``name``, as an error for the result (with the traceback
-    in its details), never as a traceback on the screen."""
+def internal_error(exc: Exception) -> ScreeningError:
+    """A bug met during an analysis, as an error for the result (with the traceback in its
+    details), never as a traceback on the screen. The caller names the file."""
     return ScreeningError(
-        f"Internal error while analysing {name}: {type(exc).__name__}: {exc}",
+        f"Internal error while analysing the video: {type(exc).__name__}: {exc}",
         "Please report this with the video if you can; the details are in result.json "
         "(error.details).", code="internal_error", details=traceback.format_exc())

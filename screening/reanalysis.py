@@ -90,7 +90,7 @@ def reanalyse_folder(folder: str | Path, config: Config | None = None, *,
     except ScreeningError as exc:
         result.error = exc
     except Exception as exc:  # a bug: report it as a result, never as a traceback
-        result.error = internal_error(result.input, exc)
+        result.error = internal_error(exc)
     keep = {}
     if result.ok and (folder / ANNOTATED_MP4).is_file():
         keep["annotated_video"] = folder / ANNOTATED_MP4

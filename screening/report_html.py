@@ -17,9 +17,9 @@ import io
 import textwrap
 from pathlib import Path
 
-from .charts import CLASS_COLOURS, drop_and_lean_figure, figure_png
+from .charts import CLASS_COLOURS, chart_png
 from .files import write_bytes_atomic
-from .keyframes import key_frames, png_of
+from .keyframes import jpeg_of, key_frames
 from .results import Classification, ResultBundle
 from .wording import (
     DISCLAIMER,
@@ -132,16 +132,15 @@ def render_html(bundle: ResultBundle, *, subject_label: str = "",
                      f"<h2>Standing on the {e(missed.stance_side.upper())} leg: not measured"
                      f"</h2><div>{e(missed_hold_text(missed))}</div></div>")
     if with_images and bundle.ok and bundle.timeseries:
-        fig = drop_and_lean_figure(bundle, width_in=7.4, height_in=3.2)
-        chart = base64.b64encode(figure_png(fig, dpi=120)).decode()
+        chart = base64.b64encode(chart_png(bundle)).decode()
         parts.append(f"<img class='chart' alt='pelvic drop and trunk lean over time' "
                      f"src='data:image/png;base64,{chart}'>")
         figures = []
         for k in range(min(len(bundle.holds), 2)):
             for frame in key_frames(bundle, k):
-                data = base64.b64encode(png_of(frame.rgb)).decode()
+                data = base64.b64encode(jpeg_of(frame.rgb)).decode()
                 caption = f"{bundle.holds[k].stance_side} stance: {frame.label}"
-                figures.append(f"<figure><img alt='{e(caption)}' src='data:image/png;base64,"
+                figures.append(f"<figure><img alt='{e(caption)}' src='data:image/jpeg;base64,"
                                f"{data}'><figcaption>{e(caption)}</figcaption></figure>")
         if figures:
             parts.append("<div class='frames'>" + "".join(figures) + "</div>")
@@ -214,8 +213,7 @@ def render_pdf(bundle: ResultBundle, *, subject_label: str = "",
         ax_png = fig.add_axes((0.05, y_chart, 0.9, chart_h))
         import matplotlib.image
 
-        chart = drop_and_lean_figure(bundle, width_in=7.6, height_in=2.9)
-        ax_png.imshow(matplotlib.image.imread(io.BytesIO(figure_png(chart, dpi=150))))
+        ax_png.imshow(matplotlib.image.imread(io.BytesIO(chart_png(bundle))))
         ax_png.axis("off")
         y = y_chart - 0.01
         frames = []

@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
@@ -627,7 +627,13 @@ class ResultBundle:
     out_dir: Path | None = None
     # problems after the analysis (the printable report, the record), not with the test
     output_problems: tuple[str, ...] = ()
-    cache: dict = field(default_factory=dict, compare=False, repr=False)  # key frames
+    # decoded key frames and the drawn chart, made once per bundle
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
+    # where the key frames come from: ``frames_at(times_s)`` gives the frames nearest to
+    # those times (RGB, at most 480 px wide, None where there is none); default: decoded
+    # from the annotated video (or the input video)
+    frames_at: Callable[[list[float]], list] | None = field(default=None, compare=False,
+                                                            repr=False)
 
     @classmethod
     def from_dir(cls, path: str | Path) -> ResultBundle:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
 
 from .geometry import hip_dx_px, shoulder_dx_px
 from .landmarks import (
@@ -62,6 +61,10 @@ def lowpass(values: np.ndarray, t_s: np.ndarray, cutoff_hz: float, order: int = 
     The cutoff is clipped below the Nyquist frequency of the measured frame rate.
     Stretches too short to filter are returned unchanged.
     """
+    # imported here: scipy.signal takes over a second of CPU to import, which
+    # screening.pipeline lets run during the pose pass (everything else loads without it)
+    from scipy.signal import butter, sosfiltfilt
+
     values = np.asarray(values, dtype=float)
     out = values.copy()
     if len(t_s) < 2:

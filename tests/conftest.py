@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# the shared material sits beside the project's root; a checkout elsewhere (a second
+# working tree) names it with PELVIC_SCREEN_SHARED_DIR
+SHARED = Path(os.environ.get("PELVIC_SCREEN_SHARED_DIR") or ROOT.parent / "shared")
 DEV = SHARED / "synthetic" / "dev"
 REAL = SHARED / "real"
 SAMPLES = ROOT / "sample_videos"

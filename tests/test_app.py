@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 import zipfile
 from pathlib import Path
 
@@ -13,25 +11,16 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from app_pages.files import safe_name, zip_folder  # noqa: E402
+from app_pages.history import trend_figure  # noqa: E402
+from app_pages.settings import settings_from_env  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CLIP = SHARED / "synthetic" / "dev" / "C01.mp4"
 # a clip standing on the left leg: the shared dev clip, else the project's own sample
 UPLOAD_CLIP = CLIP if CLIP.exists() else ROOT / "sample_videos" / "positive_left_stance.mp4"
-
-
-def load_app_module():
-    spec = importlib.util.spec_from_file_location("pelvic_screen_app", APP)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module   # dataclasses look their module up there
-    spec.loader.exec_module(module)  # main() only runs under Streamlit (__main__)
-    return module
-
-
-@pytest.fixture(scope="module")
-def app_module():
-    return load_app_module()
 
 
 @pytest.fixture
@@ -222,11 +211,11 @@ def test_batch_flow_isolates_a_broken_file_and_zips_everything(data_dir, model):
 
 # -- helpers ----------------------------------------------------------------------------
 
-def test_settings_defaults_and_overrides(app_module, tmp_path):
-    s = app_module.settings_from_env({})
-    assert s.ice_servers == [] and s.max_upload_mb == 200 and s.timings.hold_s == 30
+def test_settings_defaults_and_overrides(tmp_path):
+    s = settings_from_env({})
+    assert s.ice_servers == () and s.max_upload_mb == 200 and s.timings.hold_s == 30
     assert s.data_dir.name == "pelvic-screen" and not s.ice_loopback
-    s = app_module.settings_from_env({
+    s = settings_from_env({
         "PELVIC_SCREEN_ICE_SERVERS": '[{"urls": ["turn:turn.example.org:3478"], '
                                      '"username": "u", "credential": "c"}]',
         "PELVIC_SCREEN_LIVE_TIMINGS": "hold=20", "PELVIC_SCREEN_DATA_DIR": str(tmp_path),
@@ -235,13 +224,12 @@ def test_settings_defaults_and_overrides(app_module, tmp_path):
     assert (s.timings.hold_s, s.timings.countdown_s) == (20, 1)
     assert s.data_dir == tmp_path and s.ice_loopback
     with pytest.raises(ValueError, match="JSON list"):
-        app_module.settings_from_env({"PELVIC_SCREEN_ICE_SERVERS": '{"urls": "x"}'})
+        settings_from_env({"PELVIC_SCREEN_ICE_SERVERS": '{"urls": "x"}'})
     with pytest.raises(ValueError, match="timings"):
-        app_module.settings_from_env({"PELVIC_SCREEN_LIVE_TIMINGS": "hold=-1"})
+        settings_from_env({"PELVIC_SCREEN_LIVE_TIMINGS": "hold=-1"})
 
 
-def test_old_json_history_appends_atomically_and_keeps_an_unreadable_file(app_module,
-                                                                        tmp_path):
+def test_old_json_history_appends_atomically_and_keeps_an_unreadable_file(tmp_path):
     from screening import history
     from screening.results import Result
 
@@ -266,23 +254,23 @@ def test_old_json_history_appends_atomically_and_keeps_an_unreadable_file(app_mo
     session = {"recorded_at": "2026-03-01T10:00:00+00:00",
                "thresholds": {"negative_below_deg": 2.0, "positive_from_deg": 4.0},
                "sides": [{"stance_side": "right", "pelvic_drop_deg": {"median": 5.0}}]}
-    fig = app_module.trend_figure([session])
+    fig = trend_figure([session])
     assert fig.axes[0].get_ylabel() == "pelvic drop (deg)"
     thresholds = {line.get_ydata()[0] for line in fig.axes[0].lines
                   if line.get_linestyle() in ("--", ":")}
     assert thresholds == {2.0, 4.0}
 
 
-def test_zip_and_names(app_module, tmp_path):
+def test_zip_and_names(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "result.json").write_text("{}")
     (tmp_path / ".a.partial-1").mkdir()
     (tmp_path / ".a.partial-1" / "x").write_text("x")
-    with zipfile.ZipFile(io.BytesIO(app_module.zip_folder(tmp_path))) as z:
+    with zipfile.ZipFile(io.BytesIO(zip_folder(tmp_path))) as z:
         assert z.namelist() == ["a/result.json"]
-    assert app_module.safe_name("../../etc/passwd") == "passwd"
-    assert app_module.safe_name("my run (1).MOV") == "my_run__1_.MOV"
-    assert app_module.safe_name("...") == "video.mp4"
+    assert safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("my run (1).MOV") == "my_run__1_.MOV"
+    assert safe_name("...") == "video.mp4"
 
 
 @pytest.mark.model
@@ -306,9 +294,43 @@ def test_a_built_in_sample_can_be_analysed_without_any_video(data_dir, model):
     assert _people(data_dir) == []                # samples are not the user's progress
 
 
-def test_webcam_sessions_are_named_by_date_and_time(data_dir):
+@pytest.mark.model
+def test_webcam_sessions_are_named_by_date_and_time(data_dir, model):
     pytest.importorskip("streamlit_webrtc")
     at = app_on("webcam")
     name = at.session_state["live_session"].recording_path.name
     assert name.startswith("webcam 20") and name.endswith(".mp4"), name
     assert at.selectbox(key="live_person").value == "me"
+
+
+# -- the webcam page: following one attempt to start the camera --------------------------
+
+def test_camera_attempt_is_followed_from_start_to_end():
+    from app_pages.webcam import follow_camera
+
+    assert follow_camera(None, signalling=False, playing=False, now_s=1.0) is None
+    run = follow_camera(None, signalling=True, playing=False, now_s=2.0)    # START
+    assert (run.started_s, run.playing_s, run.ended_s) == (2.0, None, None)
+    run = follow_camera(run, signalling=False, playing=True, now_s=3.5)     # connected
+    assert (run.started_s, run.playing_s, run.ended_s) == (2.0, 3.5, None)
+    run = follow_camera(run, signalling=False, playing=True, now_s=9.0)
+    assert run.playing_s == 3.5
+    run = follow_camera(run, signalling=False, playing=False, now_s=10.0)   # stopped
+    assert run.ended_s == 10.0
+    assert follow_camera(run, signalling=False, playing=False, now_s=30.0).ended_s == 10.0
+    again = follow_camera(run, signalling=True, playing=False, now_s=31.0)  # START again
+    assert (again.started_s, again.playing_s, again.ended_s) == (31.0, None, None)
+
+
+def test_a_camera_that_stops_early_says_how_far_it_got():
+    from app_pages.webcam import CameraRun, StreamState, camera_outcome
+
+    no_frames = StreamState(frames=0, last_frame_s=None, error=None)
+    frames = StreamState(frames=60, last_frame_s=12.0, error=None)
+    never = CameraRun(started_s=0.0, ended_s=14.0)
+    assert "did not connect (14 s after START)" in camera_outcome(never, no_frames, 0.0)
+    dark = CameraRun(started_s=0.0, playing_s=2.0, ended_s=4.0)
+    assert "no picture arrived" in camera_outcome(dark, no_frames, 0.0)
+    early = CameraRun(started_s=0.0, playing_s=2.0, ended_s=4.0)
+    assert "stopped after 2 s, before the test began" in camera_outcome(early, frames, 0.0)
+    assert "after 9 s of recording" in camera_outcome(early, frames, 9.0)

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "screening"
 POSE_ADAPTER_DIR = ROOT / PACKAGE / "pose"
 # where mediapipe must not be imported: everything of the project outside screening/pose/
-NO_MEDIAPIPE = ("screening", "app.py", "validation", "tools", "benchmarks", "tests")
+NO_MEDIAPIPE = ("screening", "app.py", "app_pages", "validation", "tools", "benchmarks",
+                "tests")
 
 
 def module_name(path: Path) -> str:
@@ -165,6 +166,8 @@ def test_the_low_floor_stays_low():
     for module in ("landmarks", "errors", "files", "progress", "encode"):
         assert graph[f"screening.{module}"] == set(), module
     assert graph["screening.geometry"] == {"screening.landmarks"}
+    assert graph["screening.filekind"] == {"screening.errors"}
+    assert graph["screening.inputs"] == {"screening.filekind"}
     for module in ("jsondoc", "timeseries"):
         assert graph[f"screening.{module}"] == set(), module
     # the typed result: below everything that makes, writes or shows it

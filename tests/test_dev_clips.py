@@ -1,8 +1,14 @@
-"""The real model on the rendered ground-truth clips (../shared/synthetic/dev).
+"""The real model on the rendered ground-truth clips of ../shared/synthetic/dev: IN-SAMPLE.
 
-Stance side and hold window must match the truth; the pelvic-drop error of the configured
-estimator is measured, printed and held to the bound documented in docs/MEASUREMENT.md
-(a regression check, not a claim of accuracy).
+These 23 clips were used to fit the camera-only ``leg`` estimator: its two gains (0.671 on
+the lowering of the lifted foot, 0.399 on the hip line) are the least-squares fit on 95
+clips of the assumed motion, these 23 and 72 own renders (docs/VALIDATION.md, "The leg
+estimator"). So the numbers here are a regression check of the shipped pipeline, not a
+measure of its accuracy: the held-out numbers are those of ``test_v3`` and ``markers_v3``
+in docs/VALIDATION.md (2.86 deg camera-only over realistic motions, 0.12 deg with markers).
+
+Stance side and hold window must match the truth; the pelvic-drop error and the slope of
+the measured on the true drop must stay within the bounds their measured values justify.
 """
 
 import json
@@ -17,8 +23,15 @@ pytestmark = [pytest.mark.model, pytest.mark.shared]
 
 HOLD_TOLERANCE_S = 0.75
 # Mean absolute error (deg) of the median drop per hold that the estimator must not exceed
-# on the dev set: its measured value (docs/MEASUREMENT.md) plus 0.5 deg of slack.
+# on these clips: its measured value plus 0.5 deg of slack (leg 1.00 deg,
+# validation/results/v3_dev_after.json; hip_line 7.03 deg, docs/MEASUREMENT.md).
 MAE_BOUND_DEG = {"hip_line": 7.6, "leg": 1.51}
+# Slope of the measured on the true hold-median drop (least squares over the 23 clips).
+# leg: 0.90 measured (v3_dev_after.json; 0.92-0.96 for the earlier references of the same
+# gains, v3_dev_before.json and dev_leg.json); the fit's standard error is 0.07, so
+# 0.80-1.00 is the measured value within about 1.5 standard errors and holds every version
+# so far. hip_line: 0.37 measured (docs/MEASUREMENT.md), the same +-0.10.
+SLOPE_BOUNDS = {"hip_line": (0.27, 0.47), "leg": (0.80, 1.00)}
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +77,8 @@ def test_hold_window_within_tolerance(dev_results):
     assert worst <= HOLD_TOLERANCE_S, errors
 
 
-def test_pelvic_drop_error_is_measured_and_does_not_regress(dev_results):
+def test_in_sample_pelvic_drop_error_and_slope_do_not_regress(dev_results):
+    estimator = Config().measurement.estimator
     true, measured, modes = [], [], []
     for _name, truth, doc in dev_results:
         true.append(_truth_hold(truth)[2])
@@ -72,13 +86,12 @@ def test_pelvic_drop_error_is_measured_and_does_not_regress(dev_results):
         modes.append(truth["trunk_mode"])
     true, measured, modes = np.array(true), np.array(measured), np.array(modes)
     err = measured - true
-    slope = np.polyfit(true, measured, 1)[0]
-    estimator = Config().measurement.estimator
-    print(f"\npelvic drop vs truth ({estimator}): bias {err.mean():+.2f} deg, "
-          f"MAE {np.abs(err).mean():.2f}, RMSE {np.sqrt((err ** 2).mean()):.2f}, "
-          f"slope {slope:.2f}")
-    for mode in sorted(set(modes)):
-        m = modes == mode
-        print(f"  {mode:8s} n={m.sum():2d} bias {err[m].mean():+.2f} "
-              f"MAE {np.abs(err[m]).mean():.2f}")
-    assert np.abs(err).mean() <= MAE_BOUND_DEG[Config().measurement.estimator]
+    mae = float(np.abs(err).mean())
+    slope = float(np.polyfit(true, measured, 1)[0])
+    by_mode = {mode: round(float(np.abs(err[modes == mode]).mean()), 2)
+               for mode in sorted(set(modes))}
+    numbers = (f"{estimator}: MAE {mae:.2f} deg, bias {err.mean():+.2f} deg, slope "
+               f"{slope:.2f}; MAE by trunk mode {by_mode}")
+    assert mae <= MAE_BOUND_DEG[estimator], numbers
+    low, high = SLOPE_BOUNDS[estimator]
+    assert low <= slope <= high, numbers

@@ -76,3 +76,21 @@ def test_settings_are_checked():
         H264Writer("x.mp4", fps=0)
     with pytest.raises(ValueError, match="size_px"):
         H264Writer("x.mp4", size_px=(1, 10))
+
+
+def test_yuv420p_frames_are_encoded_as_given(tmp_path):
+    import cv2
+
+    rgb = _grey(160, 120, 150)
+    rgb[:, :80, 0] = 220                                 # a red-ish left half
+    yuv = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)      # (180, 160): planes Y, U, V
+    with H264Writer(tmp_path / "y.mp4") as writer:
+        assert writer.write(yuv, 0.0, pixel_format="yuv420p")
+        assert writer.write(yuv, 0.1, pixel_format="yuv420p")
+    size, _rate, times_s = _decoded(tmp_path / "y.mp4")
+    assert size == (160, 120) and times_s == pytest.approx([0.0, 0.1], abs=2e-3)
+    with av.open(str(tmp_path / "y.mp4")) as c:
+        back = next(c.decode(video=0)).to_ndarray(format="rgb24")
+    assert np.abs(back.astype(int) - rgb.astype(int)).mean() < 4
+    with pytest.raises(ValueError, match="pixel_format"):
+        H264Writer(tmp_path / "z.mp4").write(yuv, 0.0, pixel_format="nv12")

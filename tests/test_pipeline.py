@@ -33,9 +33,10 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
                            progress=lambda f, m: seen.append(f),
                            config=Config().with_changes(estimator="hip_line"))
     assert result.ok, result.error
-    # a 30 fps video: the pose model sees at most 15 frames a second, every other frame
+    # a 30 fps video: the pose model sees at most 15 frames a second, every other frame,
+    # and fewer where nothing moves; the landmark series has every other frame
     assert Config().video.max_pose_fps == 15.0
-    assert backend.calls == len(frames[::2])
+    assert backend.calls < len(frames[::2]) == len(result.landmarks)
     assert seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen)
     out = tmp_path / "out" / "subject one"
     assert sorted(p.name for p in out.iterdir()) == ["annotated.mp4", "landmarks.npz",
@@ -144,15 +145,37 @@ def test_uneven_frame_times_are_kept_in_the_annotated_video(tmp_path):
 def test_pose_frame_rate_cap_halves_the_pose_work_and_keeps_the_numbers(tmp_path, replayed):
     clip, frames = replayed   # 30 fps
     capped, every = ReplayBackend(frames), ReplayBackend(frames)
-    a = analyse_video(clip, backend=capped, config=Config().with_changes(estimator="hip_line"))
-    b = analyse_video(clip, backend=every,
-                      config=Config().with_changes(estimator="hip_line", max_pose_fps=0))
+    config = Config().with_changes(estimator="hip_line", steady_pose_fps=0)
+    a = analyse_video(clip, backend=capped, config=config)
+    b = analyse_video(clip, backend=every, config=config.with_changes(max_pose_fps=0))
     assert a.ok and b.ok
     assert every.calls == len(frames) and capped.calls == len(frames[::2])
     assert min(np.diff(a.landmarks.t_s)) >= 1 / 15 - 1e-6
     [ta], [tb] = a.holds, b.holds
     assert ta.metrics.drop_median_deg == pytest.approx(tb.metrics.drop_median_deg, abs=0.1)
     assert ta.hold_start_s == pytest.approx(tb.hold_start_s, abs=2 / 30)
+    assert ta.decision.classification == tb.decision.classification
+
+
+def test_steady_pose_rate_skips_still_frames_and_keeps_the_numbers(tmp_path, replayed):
+    clip, frames = replayed   # 30 fps: 15 a second under the cap
+    steady, capped = ReplayBackend(frames), ReplayBackend(frames)
+    config = Config().with_changes(estimator="hip_line")
+    a = analyse_video(clip, backend=steady, config=config)
+    b = analyse_video(clip, backend=capped, config=config.with_changes(steady_pose_fps=0))
+    assert a.ok and b.ok
+    assert Config().video.steady_pose_fps == 5.0
+    # still on two legs and in the hold: a third of the frames there
+    assert capped.calls == len(frames[::2]) and steady.calls < 0.7 * capped.calls
+    np.testing.assert_array_equal(a.landmarks.t_s, b.landmarks.t_s)
+    skipped = a.landmarks.filled.all(axis=1)
+    assert skipped.sum() == capped.calls - steady.calls
+    assert not skipped[0] and not skipped[-1]
+    assert not b.landmarks.filled.any()
+    [ta], [tb] = a.holds, b.holds
+    assert ta.metrics.drop_median_deg == pytest.approx(tb.metrics.drop_median_deg, abs=0.1)
+    assert ta.hold_start_s == pytest.approx(tb.hold_start_s, abs=2 / 15)
+    assert ta.hold_end_s == pytest.approx(tb.hold_end_s, abs=2 / 15)
     assert ta.decision.classification == tb.decision.classification
 
 
@@ -177,3 +200,45 @@ def test_unwritable_output_is_an_error_result_not_an_exception(tmp_path, replaye
     assert result.status == "error"
     assert result.error.code == "write_failed"
     assert result.analysis is not None  # the measurement itself is kept for the caller
+
+
+def test_the_report_is_written_with_the_outputs_from_the_kept_frames(tmp_path, replayed,
+                                                                     monkeypatch):
+    import screening.keyframes as keyframes
+    from screening.outputs import ReportDetails
+
+    def decoding_again(*args, **kwargs):
+        raise AssertionError("the key frames were decoded from a video")
+
+    monkeypatch.setattr(keyframes, "read_frames_at", decoding_again)
+    clip, frames = replayed
+    out = tmp_path / "o"
+    result = analyse_video(clip, out_dir=out, backend=ReplayBackend(frames),
+                           report=ReportDetails(subject_label="P<7>", operator="Dr A",
+                                                notes="left knee\nsore"))
+    assert result.ok, result.error
+    assert sorted(p.name for p in out.iterdir()) == [
+        "annotated.mp4", "landmarks.npz", "report.html", "report.pdf", "result.json",
+        "timeseries.csv"]
+    assert "report_html" not in result.to_result().outputs   # result.json as before
+    page = (out / "report.html").read_text()
+    assert "P&lt;7&gt;" in page and "Examiner: <b>Dr A</b>" in page and "left knee" in page
+    assert page.count("data:image/png;base64,") == 1 and page.count("data:image/jpeg") == 2
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "report.html").stat().st_mtime_ns >= (out / "result.json").stat().st_mtime_ns
+
+
+def test_a_failing_report_leaves_the_result_without_it(tmp_path, replayed, monkeypatch):
+    import screening.report_html as report_html
+    from screening.outputs import ReportDetails
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(report_html, "render_pdf", broken)
+    clip, frames = replayed
+    result = analyse_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
+                           report=ReportDetails())
+    assert result.ok, result.error
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "annotated.mp4", "landmarks.npz", "result.json", "timeseries.csv"]

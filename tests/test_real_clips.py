@@ -1,4 +1,15 @@
-"""Real people (../shared/real): no crash; a sensible result or a clear error."""
+"""Real people (../shared/real): each clip's expected outcome, decided from what its frames
+show, not from what the code happens to give.
+
+None of these clips holds a steady single-leg stance after standing on both legs, so none
+should get a verdict: the takes on one leg are inconclusive (too short, nothing to compare
+with), the others are named errors. Where the code gives something else, the case is a
+strict xfail that says what goes wrong, so that a fix shows up as an XPASS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pytest
 
@@ -6,29 +17,81 @@ from screening import analyse_video
 
 pytestmark = [pytest.mark.model, pytest.mark.shared]
 
-KNOWN_CODES = {"no_lift", "too_short", "cut_off", "side_view", "no_person", "two_people",
-               "too_small", "image_not_video"}
-CLIPS = ["pose2sim_balancing/cam01.mp4", "pose2sim_balancing/cam02.mp4",
-         "pose2sim_balancing/cam03.mp4", "pose2sim_balancing/cam04.mp4",
-         "pose2sim_static/cam02.mp4", "vaila_hop/camera_01_cube_test.mp4",
-         "misc/jumping_jacks_front.mp4", "misc/mediapipe_dance_front.mp4",
-         "misc/taichi_front.mp4", "misc/standing_front.jpeg"]
+
+@dataclass(frozen=True)
+class Expected:
+    shows: str                       # what the frames show
+    error: str | None = None         # the error code, when nothing can be measured
+    stance_side: str | None = None   # every hold stands on this leg (None: not checked)
+    problem: str | None = None       # a problem every (inconclusive) hold has
 
 
-@pytest.mark.parametrize("clip", CLIPS)
-def test_real_clip_gives_a_result_or_a_clear_error(shared_real, model_info, clip):
-    result = analyse_video(shared_real / clip, model=model_info)
-    doc = result.to_result().to_document()
-    print(clip, doc["status"], doc["error"] and doc["error"]["code"],
-          [(t["stance_side"], t["classification"], t["pelvic_drop_deg"]["median"])
-           for t in doc["holds"]])
-    if doc["status"] == "error":
-        assert doc["error"]["code"] in KNOWN_CODES, doc["error"]
-        assert doc["error"]["hint"]
-    else:
-        assert doc["holds"]
-        for test in doc["holds"]:
-            assert test["classification"] in ("negative", "borderline", "positive",
-                                              "inconclusive")
-            drop = test["pelvic_drop_deg"]["median"]
-            assert drop is None or abs(drop) < 45
+BALANCING = Expected(
+    "1.7 s of balancing on the left leg, the right leg swung out sideways (0.3-1.0 s) and "
+    "the trunk leaning; no stance on both legs before it and no steady hold",
+    stance_side="left", problem="hold_too_short")
+STATIC = Expected("0.18 s (11 frames) of a man standing", error="too_short")
+PHOTO = Expected("a photograph, not a video", error="image_not_video")
+
+MOVES_IN_DEPTH = (
+    "no hold is found and the take is reported as no_lift ('on both legs the whole time'): "
+    "the stance foot also reads as lifted against its own lowest image position (the "
+    "person moves on the platform under a camera that looks down), so the lift is taken "
+    "for a jump with both feet up")
+
+CASES = [
+    ("pose2sim_balancing/cam01.mp4", BALANCING, MOVES_IN_DEPTH),
+    ("pose2sim_balancing/cam02.mp4", BALANCING, MOVES_IN_DEPTH),
+    ("pose2sim_balancing/cam03.mp4", BALANCING, MOVES_IN_DEPTH),
+    ("pose2sim_balancing/cam04.mp4", BALANCING, None),
+    ("pose2sim_static/cam01.mp4", STATIC, None),
+    ("pose2sim_static/cam02.mp4", STATIC, None),
+    ("pose2sim_static/cam03.mp4", STATIC, None),
+    ("pose2sim_static/cam04.mp4", STATIC, None),
+    ("vaila_hop/camera_01_cube_test.mp4", Expected(
+        "8.6 s of hops on the right leg around a floor grid, the left knee bent behind; no "
+        "stance on both legs and no steady hold", stance_side="right",
+        problem="no_baseline"),
+     "the take is reported as no_lift ('on both legs the whole time') although he is on "
+     "one leg throughout: both ankles read as lifted against their lowest image position "
+     "(he hops toward and away from the camera), which is taken for jumping"),
+    ("misc/jumping_jacks_front.mp4", Expected(
+        "10 s of jumping jacks, both feet together, turning to a side view half-way; no "
+        "single-leg stance", error="no_lift"), None),
+    ("misc/mediapipe_dance_front.mp4", Expected(
+        "5 s of dancing with a foot off the floor for moments; no steady hold",
+        problem="hold_too_short"), None),
+    ("misc/taichi_front.mp4", Expected(
+        "17 s of a tai chi form on both feet, a step at the end; no steady hold",
+        problem="hold_too_short"), None),
+    ("misc/standing_front.jpeg", PHOTO, None),
+    ("misc/tree_pose_front.jpeg", PHOTO, None),
+    ("misc/upper_body_only.jpg", PHOTO, None),
+]
+
+
+PARAMS = [pytest.param(clip, expected, id=clip,
+                       marks=[pytest.mark.xfail(strict=True, reason=wrong)] if wrong else [])
+          for clip, expected, wrong in CASES]
+
+
+@pytest.mark.parametrize("clip, expected", PARAMS)
+def test_real_clip_gives_its_expected_outcome(shared_real, model_info, clip, expected):
+    doc = analyse_video(shared_real / clip, model=model_info).to_result().to_document()
+    error = doc["error"] or {}
+    if expected.error is not None:
+        assert (doc["status"], error.get("code")) == ("error", expected.error), error
+        assert error["hint"]
+        assert (shared_real / clip).name not in error["message"]
+        return
+    assert doc["status"] == "ok", (expected.shows, error)
+    assert doc["holds"], expected.shows
+    for test in doc["holds"]:
+        # nothing to measure in these takes: no verdict, and the reason said
+        assert test["classification"] == "inconclusive", (expected.shows, test)
+        codes = [p["code"] for p in test["problems"]]
+        assert expected.problem in codes, (expected.shows, codes)
+        if expected.stance_side is not None:
+            assert test["stance_side"] == expected.stance_side, (expected.shows, test)
+    assert all(side["classification"] == "inconclusive" and side["weak_side"] is None
+               for side in doc["sides"])

@@ -161,7 +161,8 @@ def test_html_escapes_the_subject_label_and_file_names(tmp_path):
     assert "positive right Trendelenburg" in page
     assert "level below 2 deg, positive from 4 deg" in page
     assert "full" in page and "abababababab" in page          # model variant and sha256
-    assert page.count("data:image/png;base64,") == 3         # chart + 2 key frames
+    assert page.count("data:image/png;base64,") == 1         # the chart
+    assert page.count("data:image/jpeg;base64,") == 2        # 2 key frames
     assert "not a diagnosis" in page
 
 

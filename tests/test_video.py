@@ -1,8 +1,10 @@
-"""Reading videos (no model): timestamps, rotation metadata, and every kind of broken file."""
+"""Reading videos (no model): timestamps, rotation metadata, downscaling, prefetching.
+
+Every kind of broken file: tests/test_bad_inputs.py."""
 
 import numpy as np
 import pytest
-from clips import set_display_rotation, unknown_codec_video, zero_frame_video
+from clips import set_display_rotation
 from fakes import plain_frames, write_video
 
 from screening.errors import InputError
@@ -49,59 +51,6 @@ def test_downscaling_keeps_aspect_and_even_sizes(tmp_path):
     assert rgb.shape == (540, 960, 3)
 
 
-def _code(path):
-    with pytest.raises(InputError) as err:
-        probe(path)
-    assert err.value.hint, "every input error carries a hint"
-    return err.value.code
-
-
-def test_missing_file(tmp_path):
-    assert _code(tmp_path / "nope.mp4") == "missing_file"
-
-
-def test_empty_file(tmp_path):
-    (tmp_path / "empty.mp4").write_bytes(b"")
-    assert _code(tmp_path / "empty.mp4") == "empty_file"
-
-
-def test_text_file_named_like_a_video(tmp_path):
-    (tmp_path / "notes.mp4").write_text("not a video at all\n" * 20)
-    assert _code(tmp_path / "notes.mp4") == "not_a_video"
-
-
-def test_image_files(tmp_path):
-    import cv2
-
-    img = np.zeros((20, 20, 3), np.uint8)
-    cv2.imwrite(str(tmp_path / "photo.jpg"), img)
-    cv2.imwrite(str(tmp_path / "photo.png"), img)
-    (tmp_path / "renamed.mp4").write_bytes((tmp_path / "photo.png").read_bytes())
-    assert _code(tmp_path / "photo.jpg") == "image_not_video"
-    assert _code(tmp_path / "renamed.mp4") == "image_not_video"
-
-
-def test_zero_frames(tmp_path):
-    path = zero_frame_video(tmp_path / "zero.mp4")
-    assert path.stat().st_size > 0
-    assert _code(path) in ("no_frames", "no_video_stream")
-
-
-def test_truncated_file(tmp_path, small_clip):
-    data = small_clip.read_bytes()
-    (tmp_path / "cut.mp4").write_bytes(data[: len(data) // 3])
-    assert _code(tmp_path / "cut.mp4") in ("not_a_video", "no_frames")
-
-
-def test_unknown_codec(tmp_path, small_clip):
-    path = unknown_codec_video(small_clip, tmp_path / "odd.mp4")
-    assert _code(path) in ("unsupported_codec", "no_frames", "not_a_video")
-
-
-def test_folder_is_not_a_video(tmp_path):
-    assert _code(tmp_path) == "not_a_video"
-
-
 def test_prefetch_keeps_order_and_raises_errors_in_the_caller():
     from screening.video import prefetch
 
@@ -109,7 +58,7 @@ def test_prefetch_keeps_order_and_raises_errors_in_the_caller():
 
     def broken():
         yield 1
-        raise InputError("bad frame", "fix it", code="decode_error")
+        raise InputError("bad frame", "fix it", code="damaged_video")
 
     got = []
     with pytest.raises(InputError, match="bad frame"):

@@ -65,7 +65,8 @@ def score_set(set_dir: Path, config: Config, estimator=None, *,
     scores = []
     for truth in labelled_clips(set_dir):
         series, markers = raw_landmarks_and_markers(truth.video, set_dir.resolve().name,
-                                                    root=cache_root)
+                                                    root=cache_root,
+                                                    steady_pose_fps=config.video.steady_pose_fps)
         scores.append(score_clip(truth, series, config, estimator, markers))
     return scores
 
@@ -81,9 +82,14 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"landmark cache root (default {DEFAULT_ROOT})")
     parser.add_argument("--set-name", help="cache sub-folder (default: the set folder's name)")
     parser.add_argument("--recompute", action="store_true", help="ignore cached landmarks")
+    parser.add_argument("--steady-pose-fps", type=float,
+                        default=Config().video.steady_pose_fps, metavar="FPS",
+                        help="video.steady_pose_fps of the pose pass (0: every frame posed; "
+                        "default %(default)s); cached apart")
     args = parser.parse_args(argv)
 
-    config = Config().with_changes(estimator=args.estimator)
+    config = Config().with_changes(estimator=args.estimator,
+                                   steady_pose_fps=args.steady_pose_fps)
     clips = labelled_clips(args.set)
     if not clips:
         print(f"No labelled clips (NAME.mp4 + NAME.json) in {args.set}", file=sys.stderr)
@@ -93,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     for truth in clips:
         series, markers = raw_landmarks_and_markers(
             truth.video, set_name, root=args.cache_root,
-            max_long_side_px=config.video.max_long_side_px, recompute=args.recompute)
+            max_long_side_px=config.video.max_long_side_px,
+            steady_pose_fps=config.video.steady_pose_fps, recompute=args.recompute)
         scores.append(score_clip(truth, series, config, markers=markers))
     print(format_report(scores, f"{args.estimator} on {args.set} ({len(scores)} clips)"))
     if args.out:

@@ -26,17 +26,10 @@ from .db import (
     default_data_dir,
     hide_password,
 )
+from .export import CSV_COLUMNS, sessions_csv
 from .models import DEFAULT_ORGANISATION, Person, ScreeningSession, SideResult
-from .store import (
-    CSV_COLUMNS,
-    HISTORY_FILE,
-    ImportSummary,
-    Records,
-    clean_label,
-    close_all,
-    open_records,
-    sessions_csv,
-)
+from .opening import HISTORY_FILE, close_all, open_records
+from .store import ImportSummary, Records, clean_label
 
 __all__ = [
     "CSV_COLUMNS", "DATABASE_URL_ENV", "DATA_DIR_ENV", "DEFAULT_ORGANISATION",

@@ -124,3 +124,33 @@ def make_engine(url: URL) -> Engine:
             f"The database driver for {hide_password(url)} is not installed ({exc.name}).",
             "For PostgreSQL: pip install 'pelvic-screen[postgres]'.",
             code="records_driver") from None
+
+
+def explain(url: URL, exc: BaseException, action: str) -> RecordsError:
+    """A RecordsError saying what failed (``action``) in the database at ``url``, why and
+    how to fix it; no password."""
+    orig = getattr(exc, "orig", None) or exc
+    reason = scrub(" ".join(str(orig).split("\n")[0].split()), url)[:300]
+    where = hide_password(url)
+    low = reason.lower()
+    if is_sqlite(url) and ("readonly" in low or "read-only" in low):
+        why = "the database file or its folder is read-only"
+        hint = (f"Make {url.database} and its folder writable, or set "
+                f"{DATA_DIR_ENV} (or {DATABASE_URL_ENV}) to a writable place.")
+    elif is_sqlite(url) and "unable to open" in low:
+        why = "the database file cannot be opened"
+        hint = (f"Check that the folder of {url.database} exists and is writable, "
+                f"or set {DATA_DIR_ENV} to another folder.")
+    elif "locked" in low or "busy" in low:
+        why = "the database stayed busy (another program is writing to it)"
+        hint = "Try again in a moment."
+    elif is_sqlite(url):
+        why = "the database file cannot be used"
+        hint = (f"Check the file, or set {DATA_DIR_ENV} / {DATABASE_URL_ENV} to another "
+                "place.")
+    else:
+        why = "the database server cannot be reached or refused the request"
+        hint = (f"Check that the server is running, and the host, port, user, password "
+                f"and database name in {DATABASE_URL_ENV}.")
+    return RecordsError(f"Could not {action} in the records database {where}: {why} "
+                        f"({reason}).", hint, code="records_unavailable")

@@ -1,18 +1,18 @@
-"""Reading and writing the records: people, sessions and their side results.
+"""Reading and writing the records: people, sessions and their side results, and imports
+of result folders and of the app's earlier history.
 
 Every query is limited to one organisation (default ``"local"``). Writes are retried when
 two processes collide (a unique constraint decides who was first), so nothing is recorded
-twice and nothing is lost.
+twice and nothing is lost. Beside it: ``rows`` (result documents to rows and back),
+``export`` (CSV), ``opening`` (one open database per URL), ``db`` (URLs, engines and what
+a database failure means).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,33 +24,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload, sessionmaker
 
-from ..config import DecisionConfig, recorded_value
 from ..jsondoc import plain
-from ..results import (
-    Classification,
-    DropStats,
-    HoldResult,
-    Result,
-    ResultReadError,
-    Side,
-    Status,
-    drop_band,
-    read_result,
-)
-from ..results import SideResult as ResultSide
-from . import migrate
-from .compare import asymmetry
-from .db import (
-    DATA_DIR_ENV,
-    DATABASE_URL_ENV,
-    RecordsError,
-    database_url,
-    default_data_dir,
-    hide_password,
-    is_sqlite,
-    make_engine,
-    scrub,
-)
+from ..results import DropStats, Result, ResultReadError, read_result
+from .db import RecordsError, explain, hide_password, is_sqlite, make_engine
 from .models import (
     DEFAULT_ORGANISATION,
     HistoryImport,
@@ -58,21 +34,14 @@ from .models import (
     ScreeningSession,
     SideResult,
 )
+from .rows import aware_utc, history_entry_as_result, iso, session_dict, side_rows
 
-HISTORY_FILE = "history.json"
 SOURCES = ("webcam", "upload", "cli", "batch", "import", "history")
 _RETRIES = 8
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite gives naive datetimes back: they were stored in UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value
 
 
 def sha256_of_file(path: str | Path) -> str:
@@ -128,31 +97,7 @@ class Records:
     # -- errors --------------------------------------------------------------------------
     def explain(self, exc: BaseException, action: str) -> RecordsError:
         """A RecordsError saying what failed, why and how to fix it; no password."""
-        orig = getattr(exc, "orig", None) or exc
-        reason = scrub(" ".join(str(orig).split("\n")[0].split()), self.url)[:300]
-        where = self.safe_url
-        low = reason.lower()
-        if self.is_sqlite and ("readonly" in low or "read-only" in low):
-            why = "the database file or its folder is read-only"
-            hint = (f"Make {self.url.database} and its folder writable, or set "
-                    f"{DATA_DIR_ENV} (or {DATABASE_URL_ENV}) to a writable place.")
-        elif self.is_sqlite and "unable to open" in low:
-            why = "the database file cannot be opened"
-            hint = (f"Check that the folder of {self.url.database} exists and is writable, "
-                    f"or set {DATA_DIR_ENV} to another folder.")
-        elif "locked" in low or "busy" in low:
-            why = "the database stayed busy (another program is writing to it)"
-            hint = "Try again in a moment."
-        elif self.is_sqlite:
-            why = "the database file cannot be used"
-            hint = (f"Check the file, or set {DATA_DIR_ENV} / {DATABASE_URL_ENV} to another "
-                    "place.")
-        else:
-            why = "the database server cannot be reached or refused the request"
-            hint = (f"Check that the server is running, and the host, port, user, password "
-                    f"and database name in {DATABASE_URL_ENV}.")
-        return RecordsError(f"Could not {action} in the records database {where}: {why} "
-                            f"({reason}).", hint, code="records_unavailable")
+        return explain(self.url, exc, action)
 
     def _run(self, action: str, fn):
         """``fn(orm_session)`` in one transaction, retried when two writers collide."""
@@ -206,8 +151,8 @@ class Records:
                 .where(Person.organisation == organisation)
                 .group_by(Person.id).order_by(Person.label)).all()
             return [{"label": p.label, "notes": p.notes, "sessions": n,
-                     "last_recorded_at": _iso(_aware(last)),
-                     "created_at": _iso(_aware(p.created_at))} for p, n, last in rows]
+                     "last_recorded_at": iso(aware_utc(last)),
+                     "created_at": iso(aware_utc(p.created_at))} for p, n, last in rows]
         return self._run("list the people", work)
 
     def forget(self, label: str, *, organisation: str = DEFAULT_ORGANISATION) -> int | None:
@@ -237,7 +182,8 @@ class Records:
 
         The same recording (same input sha256; without one, the same stored result) for the
         same person updates its session, unless ``force``: then it is recorded as a further
-        session (a repeat)."""
+        session (a repeat). ``side_spreads``: the p25/p75/peak of a side's drop by stance
+        side, when known (see :func:`screening.records.rows.side_rows`)."""
         if not result.ok:
             raise ValueError("only successful analyses are recorded")
         label = clean_label(person)
@@ -380,7 +326,7 @@ class Records:
         n = 0
         for entry in entries:
             try:
-                when = _aware(dt.datetime.fromisoformat(str(entry["recorded_at"])))
+                when = aware_utc(dt.datetime.fromisoformat(str(entry["recorded_at"])))
                 tests = list(entry.get("tests") or [])
             except (KeyError, TypeError, ValueError):
                 continue
@@ -402,211 +348,3 @@ class Records:
         return n
 
 
-# ---------------------------------------------------------------------------------------
-# documents <-> rows
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.isoformat(timespec="seconds")
-
-
-def side_rows(result: Result, spreads: Mapping[str, DropStats] | None = None) -> list[dict]:
-    """Column values of every side of a result (results written before sides existed:
-    one side per hold, with its spread). ``spreads``: the p25/p75/peak of a side's drop by
-    stance side, when known (result.json's sides give the median only)."""
-    if result.sides:
-        sides = [(side, (spreads or {}).get(side.stance_side)) for side in result.sides]
-    else:
-        sides = [(_hold_as_side(i, h), h.pelvic_drop) for i, h in enumerate(result.holds)]
-    rows = []
-    for pos, (side, spread) in enumerate(sides):
-        rows.append({
-            "position": pos, "stance_side": side.stance_side.value,
-            "lifted_side": side.lifted_side.value,
-            "classification": side.classification.value,
-            "drop_median_deg": side.drop_median_deg,
-            "drop_p25_deg": spread.p25_deg if spread else None,
-            "drop_p75_deg": spread.p75_deg if spread else None,
-            "drop_peak_deg": spread.peak_deg if spread else None,
-            "trunk_lean_median_deg": side.trunk_lean_median_deg,
-            "weak_side": side.weak_side.value if side.weak_side else None,
-            "compensated": side.compensated,
-            "n_holds": side.n_holds, "n_measured": side.n_measured,
-            "entry": side.to_document(),
-        })
-    return rows
-
-
-def _hold_as_side(index: int, hold: HoldResult) -> ResultSide:
-    """A hold standing for its leg (results written before sides existed)."""
-    return ResultSide(
-        stance_side=hold.stance_side, lifted_side=hold.lifted_side,
-        classification=hold.classification, hold_indices=(index,), n_holds=1,
-        evidence=hold.evidence, uncertainty_deg=hold.uncertainty_deg,
-        drop_median_deg=hold.pelvic_drop.median_deg,
-        trunk_lean_median_deg=hold.trunk_lean_median_deg, compensated=hold.compensated,
-        weak_side=hold.weak_side, clinical_label=hold.clinical_label, summary=hold.summary,
-        reasons=hold.reasons)
-
-
-def side_dict(row: SideResult) -> dict:
-    """The side as in result.json's ``sides`` (read like result.json, so sides recorded
-    with an earlier schema come out in today's), numbers from the columns."""
-    try:
-        entry = ResultSide.from_document(row.entry or {}, "the recorded side").to_document()
-    except ValueError:   # not readable as a side: kept as it was stored
-        entry = dict(row.entry or {})
-    drop = {"median": row.drop_median_deg}
-    for key, value in (("p25", row.drop_p25_deg), ("p75", row.drop_p75_deg),
-                       ("peak", row.drop_peak_deg)):
-        if value is not None:
-            drop[key] = value
-    return {**entry, "stance_side": row.stance_side,
-            "lifted_side": row.lifted_side, "classification": row.classification,
-            "pelvic_drop_deg": drop, "trunk_lean_deg": {"median": row.trunk_lean_median_deg},
-            "weak_side": row.weak_side, "compensated": row.compensated,
-            "n_holds": row.n_holds, "n_measured": row.n_measured}
-
-
-def session_dict(row: ScreeningSession, person: str) -> dict:
-    cfg = row.config or {}
-    out = {
-        "id": row.id, "person": person, "recorded_at": _iso(_aware(row.recorded_at)),
-        "source": row.source, "input": row.input_name, "input_sha256": row.input_sha256,
-        "model_sha256": row.model_sha256, "estimator": row.estimator,
-        "software_version": row.software_version, "operator": row.operator,
-        "notes": row.notes, "output_dir": row.output_dir,
-        "annotated_video": row.annotated_video,
-        "thresholds": {name: float(recorded_value(cfg, name))
-                       for name in ("negative_below_deg", "positive_from_deg")},
-        "config": cfg,
-        "sides": [side_dict(side) for side in row.sides],
-    }
-    out["asymmetry"] = asymmetry(out)
-    return out
-
-
-def history_entry_as_result(entry: dict) -> tuple[Result, dict[str, DropStats]]:
-    """An entry of the earlier JSON history (one per hold) as a result with one side per
-    stance leg, and the spread of each side's drop. A leg with several holds gets the
-    medians of their numbers and is classed from them with the default thresholds (the
-    history kept no settings)."""
-    thresholds = DecisionConfig()
-    spreads: dict[str, DropStats] = {}
-    by_side: dict[str, list[dict]] = {}
-    for t in entry.get("tests") or []:
-        by_side.setdefault(t["stance_side"], []).append(t)
-    sides = []
-    for stance, tests in by_side.items():
-        measured = [t for t in tests if t.get("classification") != "inconclusive"
-                    and t.get("drop_median_deg") is not None]
-
-        def med(key, rows=measured):
-            vals = sorted(t[key] for t in rows if t.get(key) is not None)
-            if not vals:
-                return None
-            mid = len(vals) // 2
-            return round(vals[mid] if len(vals) % 2 else (vals[mid - 1] + vals[mid]) / 2, 2)
-
-        if len(tests) == 1:
-            cls = Classification(tests[0].get("classification") or "inconclusive")
-        elif not measured:
-            cls = Classification.INCONCLUSIVE
-        else:
-            cls = drop_band(med("drop_median_deg"), thresholds)
-        compensated = any(t.get("compensated") for t in measured)
-        weak = cls in (Classification.POSITIVE, Classification.BORDERLINE) or compensated
-        sides.append(ResultSide(
-            stance_side=Side(stance), lifted_side=Side(stance).other, classification=cls,
-            n_holds=len(tests), n_measured=len(measured),
-            drop_median_deg=med("drop_median_deg"),
-            trunk_lean_median_deg=med("trunk_lean_median_deg"),
-            compensated=compensated, weak_side=Side(stance) if weak else None))
-        spreads[stance] = DropStats(med("drop_median_deg"), None, med("drop_p25_deg"),
-                                    med("drop_p75_deg"))
-    result = Result(input=entry.get("video") or "video", status=Status.OK, sides=tuple(sides),
-                    config={"decision": {
-                        "negative_below_deg": thresholds.negative_below_deg,
-                        "positive_from_deg": thresholds.positive_from_deg}})
-    return result, spreads
-
-
-CSV_COLUMNS = ("person", "recorded_at", "source", "input", "stance_side", "classification",
-               "pelvic_drop_median_deg", "pelvic_drop_p25_deg", "pelvic_drop_p75_deg",
-               "pelvic_drop_peak_deg", "trunk_lean_median_deg", "weak_side", "compensated",
-               "n_holds", "asymmetry_left_minus_right_deg", "asymmetry_exceeds_noise",
-               "operator", "notes")
-
-
-def sessions_csv(sessions: list[dict]) -> str:
-    """One row per tested side of every session."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for ses in sessions:
-        asym = ses.get("asymmetry") or {}
-        for side in ses["sides"]:
-            drop = side.get("pelvic_drop_deg") or {}
-            row = {"person": ses["person"], "recorded_at": ses["recorded_at"],
-                   "source": ses["source"], "input": ses["input"],
-                   "stance_side": side["stance_side"],
-                   "classification": side["classification"],
-                   "pelvic_drop_median_deg": drop.get("median"),
-                   "pelvic_drop_p25_deg": drop.get("p25"),
-                   "pelvic_drop_p75_deg": drop.get("p75"),
-                   "pelvic_drop_peak_deg": drop.get("peak"),
-                   "trunk_lean_median_deg": (side.get("trunk_lean_deg") or {}).get("median"),
-                   "weak_side": side.get("weak_side"), "compensated": side.get("compensated"),
-                   "n_holds": side.get("n_holds"),
-                   "asymmetry_left_minus_right_deg": asym.get("difference_deg"),
-                   "asymmetry_exceeds_noise": asym.get("exceeds_noise"),
-                   "operator": ses.get("operator"), "notes": ses.get("notes")}
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return buf.getvalue()
-
-
-# ---------------------------------------------------------------------------------------
-# opening
-
-
-_open: dict[str, Records] = {}
-_open_lock = threading.Lock()
-
-
-def open_records(url: str | URL | None = None, *, data_dir: str | Path | None = None,
-                 env: dict | None = None) -> Records:
-    """The records database (``url``, else ``PELVIC_SCREEN_DATABASE_URL``, else the SQLite
-    file in the data folder), its schema created or upgraded on first use, and the earlier
-    ``history.json`` of the data folder imported once. Raises RecordsError."""
-    resolved = database_url(url, env)
-    folder = Path(data_dir) if data_dir is not None else default_data_dir(env)
-    key = resolved.render_as_string(hide_password=False) + "|" + str(folder)
-    with _open_lock:
-        records = _open.get(key)
-        if records is not None:
-            return records
-        records = Records(resolved)
-        try:
-            migrate.upgrade(records.engine)
-        except RecordsError:
-            records.dispose()
-            raise
-        except (DBAPIError, SQLAlchemyError, OSError) as exc:
-            records.dispose()
-            raise records.explain(exc, "open or create the schema") from None
-        history = folder / HISTORY_FILE
-        if history.is_file():
-            try:
-                records.import_json_history(history)
-            except RecordsError as exc:   # it does not block the records
-                records.warnings.append(exc.one_line())
-        _open[key] = records
-        return records
-
-
-def close_all() -> None:
-    """Forget every open database (tests; a changed URL)."""
-    with _open_lock:
-        for records in _open.values():
-            records.dispose()
-        _open.clear()
