@@ -12,8 +12,8 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from app_pages.files import safe_name, zip_folder  # noqa: E402
-from app_pages.history import trend_figure  # noqa: E402
 from app_pages.settings import settings_from_env  # noqa: E402
+from screening.charts import trend_figure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
