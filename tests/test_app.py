@@ -11,8 +11,8 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from app_pages.files import safe_name, zip_folder  # noqa: E402
-from app_pages.settings import settings_from_env  # noqa: E402
+from screening.app.files import safe_name, zip_folder  # noqa: E402
+from screening.app.settings import settings_from_env  # noqa: E402
 from screening.charts import trend_figure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -306,7 +306,7 @@ def test_webcam_sessions_are_named_by_date_and_time(data_dir, model):
 # -- the webcam page: following one attempt to start the camera --------------------------
 
 def test_camera_attempt_is_followed_from_start_to_end():
-    from app_pages.webcam import follow_camera
+    from screening.app.webcam import follow_camera
 
     assert follow_camera(None, signalling=False, playing=False, now_s=1.0) is None
     run = follow_camera(None, signalling=True, playing=False, now_s=2.0)    # START
@@ -323,7 +323,7 @@ def test_camera_attempt_is_followed_from_start_to_end():
 
 
 def test_a_camera_that_stops_early_says_how_far_it_got():
-    from app_pages.webcam import CameraRun, StreamState, camera_outcome
+    from screening.app.webcam import CameraRun, StreamState, camera_outcome
 
     no_frames = StreamState(frames=0, last_frame_s=None, error=None)
     frames = StreamState(frames=60, last_frame_s=12.0, error=None)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "screening"
 POSE_ADAPTER_DIR = ROOT / PACKAGE / "pose"
 # where mediapipe must not be imported: everything of the project outside screening/pose/
-NO_MEDIAPIPE = ("screening", "app.py", "app_pages", "validation", "tools", "benchmarks",
+NO_MEDIAPIPE = ("screening", "app.py", "validation", "tools", "benchmarks",
                 "tests")
 
 
