@@ -175,6 +175,26 @@ def test_the_low_floor_stays_low():
                                           "screening.jsondoc", "screening.timeseries"}
 
 
+def test_the_app_is_a_shell_that_only_the_command_line_reaches():
+    """screening/app/ (the Streamlit app) is on the top floor: no module of the library
+    imports it, except the command line's `app` command (screening.app.launch), and only
+    the app imports Streamlit."""
+    graph = import_graph()
+    app = {m for m in graph if m == "screening.app" or m.startswith("screening.app.")}
+    assert {"screening.app.main", "screening.app.launch", "screening.app.batch",
+            "screening.app.entry.pelvic_screen_app"} <= app
+    reaching = {(m, t) for m in graph.keys() - app for t in graph[m] & app}
+    assert reaching == {("screening.cli", "screening.app.launch")}
+    offenders = []
+    for path in python_files(PACKAGE):
+        if path.is_relative_to(ROOT / PACKAGE / "app"):
+            continue
+        for module, _names, line in imported_names(path):
+            if module.split(".")[0] in ("streamlit", "streamlit_webrtc"):
+                offenders.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not offenders, "only screening/app/ may import Streamlit:\n" + "\n".join(offenders)
+
+
 # -- the checker itself -------------------------------------------------------------------
 
 def test_relative_imports_are_resolved_against_the_importing_module():

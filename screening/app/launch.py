@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -81,10 +82,16 @@ def streamlit_argv(options: Sequence[str], env: Mapping[str, str],
     given = {o[2:].split("=", 1)[0] for o in options if o.startswith("--")}
     argv = ["run", str(script)]
     for name, value in STREAMLIT_DEFAULTS.items():
-        env_name = "STREAMLIT_" + name.replace(".", "_").upper()
-        if name not in given and env_name not in env:
+        if name not in given and streamlit_env_name(name) not in env:
             argv += [f"--{name}", value]
     return argv + list(options)
+
+
+def streamlit_env_name(option: str) -> str:
+    """The environment variable of a Streamlit option, as Streamlit names it:
+    ``server.maxUploadSize`` -> ``STREAMLIT_SERVER_MAX_UPLOAD_SIZE``."""
+    return "STREAMLIT_" + re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1",
+                                 option.replace(".", "_")).upper()
 
 
 def check_model() -> None:
