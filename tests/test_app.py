@@ -175,6 +175,11 @@ def test_upload_flow_shows_result_chart_video_and_downloads(data_dir, model):
     assert "No results yet" not in texts(hist)
     assert hist.dataframe
     assert hist.selectbox(key="history_person").value == "Runner <A>"
+    (row,) = hist.dataframe[0].value.to_dict("records")     # the clip stands on one leg
+    assert row["left leg result"] != "not measured" and row["left leg drop (°)"] != ""
+    assert row["right leg result"] == "not measured" and row["right leg drop (°)"] == ""
+    assert row["not measured, why"].startswith("No hold on the RIGHT leg was found")
+    assert any("Latest session: No hold on the RIGHT leg" in w.value for w in hist.warning)
 
 
 @pytest.mark.model
@@ -192,9 +197,16 @@ def test_batch_flow_isolates_a_broken_file_and_zips_everything(data_dir, model):
     assert not at.exception, at.exception
     result = at.session_state["batch_result"]
     rows = result["rows"]
-    statuses = {Path(r["input"]).name: r["status"] for r in rows}
+    statuses = {r["video"]: r["status"] for r in rows}
     assert statuses == {"C01.mp4": "ok", "broken.mp4": "error"}
-    assert at.dataframe
+    shown = at.dataframe[0].value.to_dict("records")
+    assert shown == rows and "None" not in {v for row in shown for v in row.values()}
+    by_leg = {(r["video"], r["standing leg"]): r for r in rows}
+    assert by_leg["C01.mp4", "left"]["result"] != "not measured"
+    assert by_leg["C01.mp4", "right"]["result"] == "not measured"
+    assert by_leg["C01.mp4", "right"]["problem"].startswith("No hold on the RIGHT leg")
+    broken = by_leg["broken.mp4", ""]
+    assert broken["result"] == "not analysed" and broken["problem"] and broken["how to fix it"]
     assert any("broken.mp4" in e.value for e in at.error)
     with zipfile.ZipFile(io.BytesIO(result["zip"])) as z:
         names = set(z.namelist())
