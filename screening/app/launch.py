@@ -123,11 +123,14 @@ def run_app(options: Sequence[str]) -> int:
     if missing:
         print(missing_extra_message(missing), file=sys.stderr)
         return 2
-    check_model()
-    from streamlit.web import cli as streamlit_cli
-
     try:
+        check_model()
+        from streamlit.web import cli as streamlit_cli
+
         streamlit_cli.main(args=streamlit_argv(options, os.environ), prog_name="streamlit")
     except SystemExit as exc:   # Streamlit's command line ends with sys.exit
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:   # Ctrl+C before the server took over the signals
+        print("Interrupted: the app was not started.", file=sys.stderr)
+        return 130
     return 0
