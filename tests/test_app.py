@@ -176,8 +176,8 @@ def test_upload_flow_shows_result_chart_video_and_downloads(data_dir, model):
     assert hist.dataframe
     assert hist.selectbox(key="history_person").value == "Runner <A>"
     (row,) = hist.dataframe[0].value.to_dict("records")     # the clip stands on one leg
-    assert row["left leg result"] != "not measured" and row["left leg drop (°)"] != ""
-    assert row["right leg result"] == "not measured" and row["right leg drop (°)"] == ""
+    assert row["left leg result"] != "not measured" and row["left leg drop (deg)"] != ""
+    assert row["right leg result"] == "not measured" and row["right leg drop (deg)"] == ""
     assert row["not measured, why"].startswith("No hold on the RIGHT leg was found")
     assert any("Latest session: No hold on the RIGHT leg" in w.value for w in hist.warning)
 

@@ -42,13 +42,13 @@ def test_a_measured_hold_has_one_decimal_and_empty_cells_where_nothing_was_measu
     ))
     right, left = batch_rows([result])
     assert tuple(right) == BATCH_COLUMNS
-    assert "pelvic drop (°)" in BATCH_COLUMNS and "time to drop (s)" in BATCH_COLUMNS
+    assert "pelvic drop (deg)" in BATCH_COLUMNS and "time to drop (s)" in BATCH_COLUMNS
     assert right == {"video": "run 1.mp4", "status": "ok", "standing leg": "right",
-                     "result": "pelvis dropped (positive)", "pelvic drop (°)": "5.1",
-                     "time to drop (s)": "2.1", "trunk lean (°)": "-0.0", "problem": "",
+                     "result": "pelvis dropped (positive)", "pelvic drop (deg)": "5.1",
+                     "time to drop (s)": "2.1", "trunk lean (deg)": "-0.0", "problem": "",
                      "how to fix it": ""}
-    assert left["pelvic drop (°)"] == "2.0"
-    assert left["time to drop (s)"] == "" and left["trunk lean (°)"] == ""
+    assert left["pelvic drop (deg)"] == "2.0"
+    assert left["time to drop (s)"] == "" and left["trunk lean (deg)"] == ""
     assert all(isinstance(v, str) and v != "None" for row in (right, left)
                for v in row.values())
 
@@ -61,11 +61,11 @@ def test_an_inconclusive_or_compensated_hold_says_so_with_its_problem():
     ))
     inconclusive, compensated = batch_rows([result])
     assert inconclusive["result"] == "could not be measured (inconclusive)"
-    assert inconclusive["pelvic drop (°)"] == ""
+    assert inconclusive["pelvic drop (deg)"] == ""
     assert inconclusive["problem"] == "The hold lasted 1.2 s."
     assert inconclusive["how to fix it"] == "Hold the foot up for 10 s."
     assert compensated["result"] == "level pelvis (negative), trunk lean compensated"
-    assert compensated["pelvic drop (°)"] == "0.6"
+    assert compensated["pelvic drop (deg)"] == "0.6"
 
 
 def test_a_leg_the_protocol_asked_for_but_never_measured_has_a_row_with_the_reason():
@@ -73,10 +73,10 @@ def test_a_leg_the_protocol_asked_for_but_never_measured_has_a_row_with_the_reas
                     holds=(_hold(Side.RIGHT, Classification.BORDERLINE, 3.25),),
                     missed_holds=(missed_hold(Side.LEFT),))
     measured, missed = batch_rows([result])
-    assert measured["standing leg"] == "right" and measured["pelvic drop (°)"] == "3.2"
+    assert measured["standing leg"] == "right" and measured["pelvic drop (deg)"] == "3.2"
     assert missed["video"] == "b.mp4" and missed["status"] == "ok"
     assert missed["standing leg"] == "left" and missed["result"] == "not measured"
-    assert missed["pelvic drop (°)"] == "" and missed["time to drop (s)"] == ""
+    assert missed["pelvic drop (deg)"] == "" and missed["time to drop (s)"] == ""
     assert missed["problem"].startswith("No hold on the LEFT leg was found")
     assert "lift the right foot" in missed["how to fix it"]
 
@@ -89,11 +89,11 @@ def test_a_failed_input_shows_its_message_and_the_fix():
     rows = batch_rows([broken, good])
     assert [r["video"] for r in rows] == ["broken.mp4", "good.mp4"]
     assert rows[0] == {"video": "broken.mp4", "status": "error", "standing leg": "",
-                       "result": "not analysed", "pelvic drop (°)": "",
-                       "time to drop (s)": "", "trunk lean (°)": "",
+                       "result": "not analysed", "pelvic drop (deg)": "",
+                       "time to drop (s)": "", "trunk lean (deg)": "",
                        "problem": "broken.mp4 is not a video.",
                        "how to fix it": "Export it again as MP4."}
-    assert rows[1]["pelvic drop (°)"] == "1.0"
+    assert rows[1]["pelvic drop (deg)"] == "1.0"
 
 
 # -- History --------------------------------------------------------------------------------
@@ -114,14 +114,14 @@ def test_history_rows_show_a_leg_not_measured_with_the_reason_and_one_decimal():
     newer = _session(2, "2026-03-08T10:00:00+00:00", [_side("right", "borderline", 3.0)])
     new_row, old_row = session_rows([older, newer])            # newest first
     assert new_row["video"] == "run2.mp4"
-    assert new_row["left leg result"] == "not measured" and new_row["left leg drop (°)"] == ""
-    assert new_row["right leg drop (°)"] == "3.0"
+    assert new_row["left leg result"] == "not measured" and new_row["left leg drop (deg)"] == ""
+    assert new_row["right leg drop (deg)"] == "3.0"
     assert new_row["right leg result"] == "small drop, within measurement noise (borderline)"
     assert new_row["not measured, why"].startswith("No hold on the LEFT leg was found")
-    assert new_row["left - right (°)"] == "" and new_row["asymmetry beyond the noise"] == ""
-    assert old_row["left leg drop (°)"] == "5.0" and old_row["right leg drop (°)"] == "2.0"
-    assert old_row["left - right (°)"] == "+3.1"
-    assert old_row["asymmetry beyond the noise"] == "yes (noise 2.8°)"
+    assert new_row["left - right (deg)"] == "" and new_row["asymmetry beyond the noise"] == ""
+    assert old_row["left leg drop (deg)"] == "5.0" and old_row["right leg drop (deg)"] == "2.0"
+    assert old_row["left - right (deg)"] == "+3.1"
+    assert old_row["asymmetry beyond the noise"] == "yes (noise 2.8 deg)"
     assert old_row["not measured, why"] == ""
     assert all(isinstance(v, str) and v != "None" for row in (new_row, old_row)
                for v in row.values())
@@ -129,13 +129,13 @@ def test_history_rows_show_a_leg_not_measured_with_the_reason_and_one_decimal():
     assert session_missed_holds(older) == ()
 
 
-def test_history_comparison_says_which_leg_a_session_did_not_measure():
+def test_history_comparison_has_the_records_numbers_per_leg():
     older = _session(1, "2026-03-01T10:00:00+00:00", [
         _side("left", "positive", 6.0), _side("right", "negative", 1.0)])
     newer = _session(2, "2026-03-08T10:00:00+00:00", [_side("right", "negative", 0.44)])
     left, right = comparison_rows(older, newer)
-    assert left == {"standing leg": "left", "earlier drop (°)": "6.0",
-                    "later drop (°)": "not measured", "change (°)": "",
-                    "noise (°)": f"{noise_deg(older['sides'][0], None):.1f}",
+    assert left == {"standing leg": "left", "earlier drop (deg)": 6.0,
+                    "later drop (deg)": None, "change (deg)": None,
+                    "noise (deg)": round(noise_deg(older["sides"][0], None), 2),
                     "beyond the noise?": ""}
-    assert right["change (°)"] == "-0.6" and right["beyond the noise?"] == "no: within the noise"
+    assert right["change (deg)"] == -0.56 and right["beyond the noise?"] == "no: within the noise"

@@ -23,23 +23,25 @@ import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 from ..errors import ModelError
 
 ENTRY_SCRIPT = Path(__file__).resolve().parent / "entry" / "pelvic_screen_app.py"
 INSTALL_HINT = "pip install 'pelvic-screen[app]'"
 # The modules of the ``app`` extra the app cannot run without: import name -> PyPI name.
-APP_MODULES = {"streamlit": "streamlit", "streamlit_webrtc": "streamlit-webrtc"}
+APP_MODULES = MappingProxyType({"streamlit": "streamlit",
+                                "streamlit_webrtc": "streamlit-webrtc"})
 # Private by default: only this computer can open the app (docs/APP.md says how to serve
 # it to others), no usage statistics, no "Deploy" button; the app checks its own, clearer
 # upload limit (PELVIC_SCREEN_MAX_UPLOAD_MB), this is Streamlit's ceiling above it.
 # Kept equal to .streamlit/config.toml (a test compares them).
-STREAMLIT_DEFAULTS = {
+STREAMLIT_DEFAULTS = MappingProxyType({
     "server.address": "localhost",
     "server.maxUploadSize": "2000",
     "browser.gatherUsageStats": "false",
     "client.toolbarMode": "minimal",
-}
+})
 
 
 def add_app_command(sub) -> None:

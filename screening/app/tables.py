@@ -1,11 +1,11 @@
-"""The rows of the app's tables, as the text of each cell: the batch summary (from typed
-results) and the History page's sessions and comparison (from the records' sessions).
+"""The rows of the app's tables: the batch summary (from typed results) and the History
+page's sessions and comparison (from the records' sessions).
 
-Plain functions without Streamlit, so the cells can be tested. Every cell is text: an
-empty cell is ``""`` (never "None"), an angle or a time has one decimal and its unit is
-in the column's header. A leg the protocol asked for that was never measured (a
-:class:`screening.results.MissedHold`) has a row or cells of its own that say "not
-measured" and why.
+Plain functions without Streamlit, so the cells can be tested. In the batch and sessions
+tables every cell is text: an empty cell is ``""`` (never "None"), an angle or a time has
+one decimal and its unit is in the column's header. A leg the protocol asked for that was
+never measured (a :class:`screening.results.MissedHold`) has a row or cells of its own
+that say "not measured" and why.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ FAILED = "not analysed"
 
 # batch summary: one row per hold, per leg not measured, or per input that failed
 VIDEO, STATUS, STANDING_LEG, RESULT = "video", "status", "standing leg", "result"
-DROP, TIME_TO_DROP, TRUNK_LEAN = "pelvic drop (°)", "time to drop (s)", "trunk lean (°)"
+DROP, TIME_TO_DROP, TRUNK_LEAN = "pelvic drop (deg)", "time to drop (s)", "trunk lean (deg)"
 PROBLEM, HINT = "problem", "how to fix it"
 BATCH_COLUMNS = (VIDEO, STATUS, STANDING_LEG, RESULT, DROP, TIME_TO_DROP, TRUNK_LEAN,
                  PROBLEM, HINT)
@@ -104,33 +104,34 @@ def session_rows(sessions: Iterable[Mapping]) -> list[dict[str, str]]:
         for side in Side:
             entry = next((e for e in ses["sides"] if e["stance_side"] == side.value), None)
             if entry is None:
-                row[f"{side} leg drop (°)"], row[f"{side} leg result"] = "", NOT_MEASURED
+                row[f"{side} leg drop (deg)"], row[f"{side} leg result"] = "", NOT_MEASURED
                 continue
-            row[f"{side} leg drop (°)"] = one_decimal(entry["pelvic_drop_deg"]["median"])
+            row[f"{side} leg drop (deg)"] = one_decimal(entry["pelvic_drop_deg"]["median"])
             row[f"{side} leg result"] = CLASS_WORDS.get(entry["classification"],
                                                         entry["classification"])
         asym = asymmetry(dict(ses))
-        row["left - right (°)"] = "" if asym is None else signed_one_decimal(
+        row["left - right (deg)"] = "" if asym is None else signed_one_decimal(
             asym["difference_deg"])
         row["asymmetry beyond the noise"] = (
             "" if asym is None else
-            f"{'yes' if asym['exceeds_noise'] else 'no'} (noise {asym['noise_deg']:.1f}°)")
+            f"{'yes' if asym['exceeds_noise'] else 'no'} (noise {asym['noise_deg']:.1f} deg)")
         row["not measured, why"] = " ".join(m.message for m in session_missed_holds(ses))
         rows.append(row)
     return rows
 
 
-def comparison_rows(before: Mapping, after: Mapping) -> list[dict[str, str]]:
+def comparison_rows(before: Mapping, after: Mapping) -> list[dict]:
     """Two sessions per standing leg: the drops, the change and whether it is beyond the
-    noise; a leg one of them did not measure says so."""
+    noise (numbers as the records compare them, rounded to 0.01 deg; a leg neither session
+    measured has no row)."""
     rows = []
     for row in compare_sessions(dict(before), dict(after)):
         verdict = ("" if row["exceeds_noise"] is None else
                    "yes: a real change" if row["exceeds_noise"] else "no: within the noise")
         rows.append({"standing leg": row["stance_side"],
-                     "earlier drop (°)": one_decimal(row["before_deg"]) or NOT_MEASURED,
-                     "later drop (°)": one_decimal(row["after_deg"]) or NOT_MEASURED,
-                     "change (°)": signed_one_decimal(row["difference_deg"]),
-                     "noise (°)": one_decimal(row["noise_deg"]),
+                     "earlier drop (deg)": row["before_deg"],
+                     "later drop (deg)": row["after_deg"],
+                     "change (deg)": row["difference_deg"],
+                     "noise (deg)": row["noise_deg"],
                      "beyond the noise?": verdict})
     return rows
