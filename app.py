@@ -1,6 +1,6 @@
 """pelvic-screen in the browser: ``streamlit run app.py``.
 
-A thin shell over :func:`screening.analyze_video`: a guided webcam self-test, one uploaded
+A thin shell over :func:`screening.analyse_video`: a guided webcam self-test, one uploaded
 video, or a batch; results in plain words with a chart, the annotated video and key
 frames; a printable report; the records of people and sessions (screening.records) with
 a History page; and a Learn page. Everything runs locally.

@@ -22,7 +22,7 @@ Modules:
 * ``account``: the records database, sign-in for a shared database, the person tested,
   the examiner and the notes;
 * ``files``: temporary folders, upload names and sizes, zipping a result folder;
-* ``publish``: one video through :func:`screening.analyze_video` and
+* ``publish``: one video through :func:`screening.analyse_video` and
   :func:`screening.records.record_result`, with a progress bar;
 * ``results``: one result on screen (verdicts, chart, video, key frames, downloads), the
   exercises and the marker sheet;

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from screening.batch import run_batch, summary_rows
-from screening.report_html import CLASS_WORDS
+from screening.wording import CLASS_WORDS
 
 from .account import Account, choose_person
 from .files import UPLOAD_TYPES, file_uploader, new_workdir, save_uploads, zip_folder
@@ -36,7 +36,7 @@ def page(settings: Settings, account: Account) -> None:
         bar = st.progress(0.0, text=f"0 of {len(inputs)} videos analysed")
         outcomes = run_batch(inputs, out_root, progress=bar_progress(bar))
         bar.empty()
-        bundles = [finish_output(o.out_dir, o.document, source="batch", person=label,
+        bundles = [finish_output(o.out_dir, o.result, source="batch", person=label,
                                  account=account) for o in outcomes]
         shutil.rmtree(inputs_dir, ignore_errors=True)
         st.session_state["batch_result"] = {

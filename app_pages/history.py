@@ -9,14 +9,14 @@ import json
 
 import streamlit as st
 
+from screening.charts import trend_figure
 from screening.records import (
     SDD_DEG,
     asymmetry,
     compare_sessions,
     sessions_csv,
-    side_uncertainty_deg,
 )
-from screening.report_html import CLASS_WORDS
+from screening.wording import CLASS_WORDS
 
 from .account import Account, md_escape
 from .settings import Settings
@@ -111,54 +111,6 @@ def show_comparison(sessions: list[dict]) -> None:
             st.caption(f"{label}: left minus right {asym['difference_deg']:+.1f} deg, "
                        + ("beyond" if asym["exceeds_noise"] else "within")
                        + f" the noise ({asym['noise_deg']:g} deg).")
-
-
-def trend_figure(sessions: list[dict]):
-    """Median pelvic drop per stance side over time, each with its own uncertainty (the
-    typical error of what it rests on: markers or the landmarks alone) as a band and error
-    bars, and the threshold lines of the latest session."""
-    import matplotlib.dates as mdates
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8, 3.2), layout="constrained")
-    ax = fig.subplots()
-    colours = {"left": "#2471a3", "right": "#ca6f1e"}
-    times = []
-    for side in ("left", "right"):
-        xs, ys, us = [], [], []
-        for ses in sessions:
-            for entry in ses["sides"]:
-                drop = (entry.get("pelvic_drop_deg") or {}).get("median")
-                if entry["stance_side"] == side and drop is not None:
-                    xs.append(dt.datetime.fromisoformat(ses["recorded_at"]))
-                    ys.append(drop)
-                    us.append(side_uncertainty_deg(entry))
-        times += xs
-        if xs:
-            lo = [y - u for y, u in zip(ys, us, strict=True)]
-            hi = [y + u for y, u in zip(ys, us, strict=True)]
-            ax.fill_between(xs, lo, hi, color=colours[side], alpha=0.15, lw=0)
-            ax.errorbar(xs, ys, yerr=us, fmt="none", ecolor=colours[side],
-                        alpha=0.6, capsize=3)   # visible with a single session too
-            ax.plot(xs, ys, marker="o", color=colours[side],
-                    label=f"standing on {side} leg")
-    th = sessions[-1]["thresholds"] if sessions else {"negative_below_deg": 2.0,
-                                                      "positive_from_deg": 4.0}
-    ax.axhline(th["positive_from_deg"], color="#c0392b", ls="--", lw=1,
-               label=f"positive from {th['positive_from_deg']:g} deg")
-    ax.axhline(th["negative_below_deg"], color="#c98a00", ls=":", lw=1,
-               label=f"level below {th['negative_below_deg']:g} deg")
-    ax.set_ylabel("pelvic drop (deg)")
-    ax.legend(fontsize=8, frameon=False)
-    ax.grid(alpha=0.25)
-    if times:
-        span = max(times) - min(times)
-        pad = max(span * 0.08, dt.timedelta(hours=12))
-        ax.set_xlim(min(times) - pad, max(times) + pad)
-    locator = mdates.AutoDateLocator(maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    return fig
 
 
 def session_title(ses: dict) -> str:

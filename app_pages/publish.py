@@ -1,17 +1,18 @@
-"""One video through the library, as every page does it: :func:`screening.analyze_video`
+"""One video through the library, as every page does it: :func:`screening.analyse_video`
 writes the result folder, :func:`screening.records.record_result` adds the printable report
 and the record of the person; the folder is then loaded for display."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
-from screening import Config, analyze_video
+from screening import Config, analyse_video
 from screening.progress import Progress
 from screening.records import DEFAULT_ORGANISATION, record_result
-from screening.report_html import ResultBundle, load_bundle
+from screening.results import Result, ResultBundle
 
 from .account import Account
 
@@ -20,28 +21,28 @@ def analyse_file(path: str | Path, out_dir: Path, *, source: str, person: str | 
                  account: Account | None = None, progress=None,
                  config: Config = Config(), operator: str | None = None,
                  notes: str | None = None) -> ResultBundle:
-    """Analyse one video with :func:`screening.analyze_video` into ``out_dir``, then
+    """Analyse one video with :func:`screening.analyse_video` into ``out_dir``, then
     :func:`screening.records.record_result` (printable report; the record for ``person``;
     both with the examiner and the notes) and load it for display."""
-    result = analyze_video(path, config=config, out_dir=out_dir, progress=progress)
-    return finish_output(out_dir, result.to_dict(), source=source, person=person,
+    result = analyse_video(path, config=config, out_dir=out_dir, progress=progress)
+    return finish_output(out_dir, result.to_result(), source=source, person=person,
                          account=account, operator=operator, notes=notes)
 
 
-def finish_output(out_dir: Path, doc: dict, *, source: str, person: str | None,
+def finish_output(out_dir: Path, result: Result, *, source: str, person: str | None,
                   account: Account | None, operator: str | None = None,
                   notes: str | None = None) -> ResultBundle:
     """Add the printable report and the record to a written result folder."""
-    bundle = load_bundle(out_dir)
+    bundle = ResultBundle.from_dir(out_dir)
     problems = []
-    if doc.get("status") == "ok":
+    if result.ok:
         records = account.records if account is not None else None
         if person is not None and records is None:
             problems.append("The result was not recorded: the records database is not "
                             "available. " + (account.problem.one_line()
                                              if account and account.problem else ""))
             person = None
-        outcome = record_result(doc, out_dir=out_dir, person=person, source=source,
+        outcome = record_result(result, out_dir=out_dir, person=person, source=source,
                                 records=records, bundle=bundle, operator=operator,
                                 notes=notes,
                                 organisation=account.organisation if account
@@ -49,8 +50,7 @@ def finish_output(out_dir: Path, doc: dict, *, source: str, person: str | None,
         problems += outcome.problems
         if outcome.error is not None:
             problems.append(f"The result was not recorded: {outcome.error.one_line()}")
-    bundle.doc.setdefault("app_problems", problems)
-    return bundle
+    return replace(bundle, output_problems=tuple(problems))
 
 
 def run_with_progress(src: Path, out_dir: Path, *, source: str, person: str | None,

@@ -10,16 +10,17 @@ from pathlib import Path
 import streamlit as st
 
 from screening import content
-from screening.report_html import (
+from screening.charts import drop_and_lean_figure
+from screening.keyframes import key_frames
+from screening.results import Result, ResultBundle
+from screening.wording import (
     CLASS_WORDS,
     NOISE_NOTE,
-    ResultBundle,
-    chart_figure,
     estimator_note,
-    key_frames,
+    hold_lines,
+    hold_title,
+    missed_hold_text,
     repeated_sides,
-    result_lines,
-    result_title,
     side_line,
     weak_side_text,
 )
@@ -30,69 +31,72 @@ DOWNLOADS = (("report.pdf", "Printable report (PDF)", "application/pdf"),
              ("timeseries.csv", "Time series (CSV)", "text/csv"))
 
 
-def show_error(doc: dict) -> None:
-    err = doc.get("error") or {}
-    st.error(f"**{Path(str(doc.get('input', 'The video'))).name}:** "
-             f"{err.get('message', 'The video could not be analysed.')}")
-    if err.get("hint"):
-        st.info(f"**How to fix it:** {err['hint']}")
+def show_error(result: Result) -> None:
+    err = result.error
+    st.error(f"**{result.name if result.input else 'The video'}:** "
+             f"{err.message if err else 'The video could not be analysed.'}")
+    if err and err.hint:
+        st.info(f"**How to fix it:** {err.hint}")
 
 
 def show_bundle(bundle: ResultBundle, *, key: str, show_learn: bool = True) -> None:
     """Everything about one analysed video."""
-    doc = bundle.doc
+    result = bundle.result
     if not bundle.ok:
-        show_error(doc)
+        show_error(result)
         return
-    for problem in doc.get("app_problems") or []:
+    for problem in bundle.output_problems:
         st.warning(problem)
-    thresholds = bundle.thresholds()
+    thresholds = bundle.thresholds
     any_weak = False
-    several = len(bundle.tests) > 1
-    repeated = repeated_sides(doc)
+    several = len(bundle.holds) > 1
+    repeated = repeated_sides(result)
     if repeated:
         st.markdown("#### Per leg, all holds together")
         for side in repeated:
-            st.markdown(f"- {side_line(side)} {side.get('summary', '')}")
-    for k, test in enumerate(bundle.tests):
+            st.markdown(f"- {side_line(side)} {side.summary}")
+    for k, hold in enumerate(bundle.holds):
         number = f"Test {k + 1}: " if several else ""
         colour = {"negative": "green", "borderline": "orange", "positive": "red"}.get(
-            test["classification"], "gray")
-        st.markdown(f"#### {number}{result_title(test)}: "
-                    f":{colour}[{CLASS_WORDS[test['classification']]}]")
-        drop = test.get("pelvic_drop_deg") or {}
-        if test["classification"] != "inconclusive":
+            hold.classification, "gray")
+        st.markdown(f"#### {number}{hold_title(hold)}: "
+                    f":{colour}[{CLASS_WORDS[hold.classification]}]")
+        drop = hold.pelvic_drop
+        if hold.measured:
             cols = st.columns(4)
-            cols[0].metric("Pelvic drop (median)", _deg(drop.get("median")),
+            cols[0].metric("Pelvic drop (median)", _deg(drop.median_deg),
                            help="Positive: the lifted-leg side of the pelvis is lower than "
                                 "when standing on both legs.")
             cols[1].metric("Middle half of the hold",
-                           f"{_num(drop.get('p25'))} to {_num(drop.get('p75'))}°",
+                           f"{_num(drop.p25_deg)} to {_num(drop.p75_deg)}°",
                            help="25th to 75th percentile of the drop over the hold, in "
                                 "degrees.")
-            cols[2].metric("Time to drop", "not reached" if test.get("time_to_drop_s") is None
-                           else f"{test['time_to_drop_s']:.1f} s")
-            cols[3].metric("Hold", f"{test['hold_duration_s']:.1f} s")
-        weak = weak_side_text(test)
+            cols[2].metric("Time to drop", "not reached" if hold.time_to_drop_s is None
+                           else f"{hold.time_to_drop_s:.1f} s")
+            cols[3].metric("Hold", f"{hold.hold_duration_s:.1f} s")
+        weak = weak_side_text(hold)
         if weak:  # names the side as clinicians do and explains it
             any_weak = True
             st.markdown(f"**{weak}**")
         else:
-            st.write(test.get("summary", ""))
+            st.write(hold.summary)
         with st.expander("Details and numbers", expanded=False):
-            for line in result_lines(test, thresholds):
+            for line in hold_lines(hold, thresholds):
                 st.markdown(f"- {line}")
-            for reason in test.get("reasons") or []:
+            for reason in hold.reasons:
                 st.markdown(f"- {reason}")
-            for problem in test.get("problems") or []:
-                st.markdown(f"- {problem['message']} *How to fix it:* {problem['hint']}")
-    st.caption(f"{NOISE_NOTE} {estimator_note(doc.get('estimator', ''))}")
-    for warning in doc.get("warnings") or []:
+            for problem in hold.problems:
+                st.markdown(f"- {problem.message} *How to fix it:* {problem.hint}")
+    for missed in result.missed_holds:
+        st.markdown(f"#### Standing on the {missed.stance_side.upper()} leg: not measured")
+        st.warning(missed_hold_text(missed))
+    st.caption(f"{NOISE_NOTE} {estimator_note(result.estimator)}")
+    for warning in result.warnings:
         st.caption(f"Note: {warning}")
 
     if bundle.timeseries:
         st.markdown("##### Pelvic drop and trunk lean over time")
-        st.pyplot(chart_figure(bundle), clear_figure=False)
+        st.pyplot(drop_and_lean_figure(bundle), clear_figure=False)
     video = bundle.file("annotated_video")
     left, right = st.columns([3, 2])
     if video is not None:
@@ -100,12 +104,12 @@ def show_bundle(bundle: ResultBundle, *, key: str, show_learn: bool = True) -> N
             st.markdown("##### Annotated video")
             st.video(str(video))
     with right:
-        for k in range(len(bundle.tests)):
+        for k in range(len(bundle.holds)):
             frames = key_frames(bundle, k)
             if frames:
-                number = f", test {k + 1}" if len(bundle.tests) > 1 else ""
+                number = f", test {k + 1}" if len(bundle.holds) > 1 else ""
                 st.markdown(f"##### Key frames{number}: standing on the "
-                            f"{bundle.tests[k]['stance_side']} leg")
+                            f"{bundle.holds[k].stance_side} leg")
                 cols = st.columns(len(frames))
                 for col, frame in zip(cols, frames, strict=True):
                     col.image(frame.rgb, caption=frame.label)

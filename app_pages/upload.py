@@ -50,7 +50,7 @@ def page(settings: Settings, account: Account) -> None:
             bundle = st.session_state.get("upload_result")
             if bundle is not None and bundle.out_dir is not None and bundle.ok:
                 st.session_state["upload_result"] = finish_output(
-                    bundle.out_dir, bundle.doc, source="upload", person=label,
+                    bundle.out_dir, bundle.result, source="upload", person=label,
                     account=account, operator=operator, notes=notes)
             st.session_state["upload_details"] = (operator, notes)
     samples = sorted(SAMPLE_DIR.glob("*.mp4"))

@@ -241,7 +241,7 @@ def page(settings: Settings, account: Account) -> None:
             and st.session_state.get("live_details") != (operator, notes)):
         # the examiner or the notes changed after the analysis: record and report updated
         bundle = st.session_state["live_result"] = finish_output(
-            bundle.out_dir, bundle.doc, source="webcam", person=label, account=account,
+            bundle.out_dir, bundle.result, source="webcam", person=label, account=account,
             operator=operator, notes=notes)
         st.session_state["live_details"] = (operator, notes)
     if bundle is not None:

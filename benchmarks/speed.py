@@ -5,7 +5,7 @@ Measures, on each clip (1080p30):
   imports, the model load and every output (result.json, timeseries.csv, landmarks.npz,
   annotated.mp4, report.html, report.pdf) included;
 * ``bare``: decode + pose only, at the shipped pose rates (the floor any analysis pays);
-* ``full``: ``analyze_video`` in this process with every output, the report included;
+* ``full``: ``analyse_video`` in this process with every output, the report included;
 * ``full_no_steady``: the same with every frame under the cap posed
   (``steady_pose_fps=0``, the behaviour before the steady pose rate);
 * ``full_every_frame`` (with ``--every-frame``): the pose model on every frame
@@ -43,13 +43,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from screening import Config, analyze_video  # noqa: E402
+from screening import Config, analyse_video  # noqa: E402
 from screening.encode import H264Writer  # noqa: E402
+from screening.outputs import ReportDetails  # noqa: E402
 from screening.pipeline import estimate_pose, versions  # noqa: E402
 from screening.pose.mediapipe_backend import MediaPipePose  # noqa: E402
 from screening.pose.model import resolve_model  # noqa: E402
 from screening.progress import Progress, printer  # noqa: E402
-from screening.report import ReportDetails  # noqa: E402
 from screening.video import probe  # noqa: E402
 
 
@@ -141,7 +141,7 @@ def measure(clip: Path, tmp: Path, args, progress: Progress) -> dict:
                           ("full_every_frame", config.with_changes(max_pose_fps=0,
                                                                    steady_pose_fps=0))):
             if name in runs:
-                runs[name].append(timed(lambda cfg=cfg, name=name, k=k: analyze_video(
+                runs[name].append(timed(lambda cfg=cfg, name=name, k=k: analyse_video(
                     clip, config=cfg, model=model, out_dir=tmp / f"{name}{k}",
                     report=ReportDetails())))
     doc = {"clip": {"path": str(clip), "width_px": info.width_px, "height_px": info.height_px,

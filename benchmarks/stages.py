@@ -72,10 +72,10 @@ def main() -> None:
     from screening.framestore import FrameStore
     from screening.markers import MarkerSeries
     from screening.markers.detect import MarkerTracker
+    from screening.outputs import ReportDetails, write_outputs
     from screening.pipeline import AnalysisResult, _sha256
     from screening.pose.model import resolve_model
     from screening.pose.rate import PoseRate, fill_skipped
-    from screening.report import ReportDetails, write_outputs
     from screening.video import iter_frames_with_luma, probe
 
     clock.lap("import_rest")
@@ -143,11 +143,15 @@ def main() -> None:
             write_annotated_video(args.clip, Path(tmp) / "annotated.mp4", analysis,
                                   outputs=outputs, thresholds=config.decision, frames=store)
             clock.lap("annotated_video")
-            from screening import report_html
+            from dataclasses import replace
 
-            bundle = report_html.load_bundle(Path(tmp) / "files")
-            bundle.frames_at = lambda times_s: drawn_frames_at(
-                times_s, analysis, outputs=outputs, thresholds=config.decision, frames=store)
+            from screening import report_html
+            from screening.results import ResultBundle
+
+            bundle = replace(ResultBundle.from_dir(Path(tmp) / "files"),
+                             frames_at=lambda times_s: drawn_frames_at(
+                                 times_s, analysis, outputs=outputs,
+                                 thresholds=config.decision, frames=store))
             report_html.write_reports(Path(tmp) / "files", bundle=bundle,
                                       **vars(ReportDetails()))
             clock.lap("report_html_pdf")

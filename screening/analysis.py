@@ -1,4 +1,4 @@
-"""From a landmark series to tests, quality and a per-frame time series (no model, no I/O).
+"""From a landmark series to holds, quality and a per-frame time series (no model, no I/O).
 
 This is everything after pose estimation, so a saved ``landmarks.npz`` can be analysed
 again without the model (``LandmarkSeries.load_npz``).
@@ -6,12 +6,13 @@ again without the model (``LandmarkSeries.load_npz``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .config import Config, DecisionConfig, PhasesConfig, RecordingConfig
-from .decision import Decision, Problem, decide
+from .decision import Decision, decide
 from .errors import RecordingError
 from .estimators import DropEstimator, get_estimator, uncertainty_deg
 from .geometry import camera_view, frontal_ratio, hip_obliquity_deg, hip_width_px
@@ -30,15 +31,31 @@ from .markers import MarkerSeries
 from .markers.drop import marker_drop_deg, marker_evidence, marker_sides_agree
 from .metrics import HoldMetrics, summarise_hold, trunk_lean_deg
 from .phases import Hold, detect_holds, lift_signals, steady_slice
+from .results import (
+    Classification,
+    DropStats,
+    Evidence,
+    HoldResult,
+    MissedHold,
+    Problem,
+    Side,
+    SideResult,
+    missed_holds,
+)
 from .signal import clean_series, fix_side_swaps
+from .timeseries import TimeSeries
 
+# The webcam protocol (screening.live) and the recording instructions of uploads and
+# batches (content/howto.md) both ask for a hold on each leg.
+STANCE_SIDES_ASKED = (Side.LEFT, Side.RIGHT)
 KEY_POINTS = (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE,
               LEFT_ANKLE, RIGHT_ANKLE)
 
 
 @dataclass(frozen=True)
-class TestResult:
-    """One detected single-leg hold, measured and decided."""
+class HoldMeasurement:
+    """One detected single-leg hold, measured and decided (frame indices and full-precision
+    numbers; :meth:`result` is what result.json keeps of it)."""
 
     hold: Hold
     hold_start_s: float
@@ -57,41 +74,44 @@ class TestResult:
     def hold_duration_s(self) -> float:
         return self.hold_end_s - self.hold_start_s
 
-    def to_dict(self) -> dict:
+    def result(self) -> HoldResult:
+        """The hold as the result keeps it: times to the millisecond, angles to 0.01 deg."""
         m, d = self.metrics, self.decision
-        return {
-            "stance_side": self.hold.stance_side,
-            "lifted_side": self.hold.lifted_side,
-            "hold_start_s": round(self.hold_start_s, 3),
-            "hold_end_s": round(self.hold_end_s, 3),
-            "hold_duration_s": round(self.hold_duration_s, 3),
-            "steady_start_s": round(self.steady_start_s, 3),
-            "steady_end_s": round(self.steady_end_s, 3),
-            "evidence": self.evidence,
-            "uncertainty_deg": _num(self.uncertainty_deg),
-            **({"evidence_note": self.evidence_note} if self.evidence_note else {}),
-            "pelvic_drop_deg": _drop_dict(m),
-            **({"markerless_pelvic_drop_deg": _drop_dict(self.markerless)}
-               if self.markerless is not None else {}),
-            "time_to_drop_s": None if m.time_to_drop_s is None else round(m.time_to_drop_s, 3),
-            "trunk_lean_deg": {"median": _num(m.lean_median_deg)},
-            **_decision_dict(d),
-            "problems": [p.to_dict() for p in self.problems],
-            "quality": {"valid_fraction": round(m.valid_fraction, 3),
-                        "filled_fraction": round(m.filled_fraction, 3)},
-        }
+        return HoldResult(
+            stance_side=Side(self.hold.stance_side),
+            lifted_side=Side(self.hold.lifted_side),
+            hold_start_s=round(self.hold_start_s, 3),
+            hold_end_s=round(self.hold_end_s, 3),
+            hold_duration_s=round(self.hold_duration_s, 3),
+            steady_start_s=round(self.steady_start_s, 3),
+            steady_end_s=round(self.steady_end_s, 3),
+            evidence=Evidence(self.evidence),
+            uncertainty_deg=_num(self.uncertainty_deg),
+            evidence_note=self.evidence_note,
+            pelvic_drop=_drop_stats(m),
+            markerless_pelvic_drop=None if self.markerless is None
+            else _drop_stats(self.markerless),
+            time_to_drop_s=None if m.time_to_drop_s is None else round(m.time_to_drop_s, 3),
+            trunk_lean_median_deg=_num(m.lean_median_deg),
+            problems=tuple(self.problems),
+            quality={"valid_fraction": round(m.valid_fraction, 3),
+                     "filled_fraction": round(m.filled_fraction, 3)},
+            **_verdict(d),
+        )
 
 
-def _drop_dict(m: HoldMetrics) -> dict:
-    return {"median": _num(m.drop_median_deg), "peak": _num(m.drop_peak_deg),
-            "p25": _num(m.drop_p25_deg), "p75": _num(m.drop_p75_deg)}
+def _drop_stats(m: HoldMetrics) -> DropStats:
+    return DropStats(_num(m.drop_median_deg), _num(m.drop_peak_deg), _num(m.drop_p25_deg),
+                     _num(m.drop_p75_deg))
 
 
-def _decision_dict(d: Decision) -> dict:
-    """The decision's part of a hold's or a side's result.json entry."""
-    return {"classification": d.classification, "compensated": d.compensated,
-            "weak_side": d.weak_side, "clinical_label": d.clinical_label,
-            "summary": d.plain_summary, "reasons": list(d.reasons)}
+def _verdict(d: Decision) -> dict:
+    """The decision's part of a hold's or a side's result."""
+    return {"classification": Classification(d.classification),
+            "compensated": d.compensated,
+            "weak_side": None if d.weak_side is None else Side(d.weak_side),
+            "clinical_label": d.clinical_label, "summary": d.plain_summary,
+            "reasons": tuple(d.reasons)}
 
 
 def _num(value: float, digits: int = 2):
@@ -99,55 +119,57 @@ def _num(value: float, digits: int = 2):
 
 
 @dataclass(frozen=True)
-class SideResult:
+class SideMeasurement:
     """All holds on one stance leg together: one verdict per tested side."""
 
     stance_side: str
     lifted_side: str
-    test_indices: list[int]      # positions in Analysis.tests
+    hold_indices: list[int]      # positions in Analysis.holds
     n_measured: int              # holds that were not inconclusive
     metrics: HoldMetrics | None  # over the measured holds (None when there is none)
     decision: Decision
     evidence: str = ""           # "markers", "markerless", or "mixed" over its measured holds
     uncertainty_deg: float = float("nan")  # the largest of its measured holds
 
-    def to_dict(self) -> dict:
-        m, d = self.metrics, self.decision
-        return {
-            "stance_side": self.stance_side,
-            "lifted_side": self.lifted_side,
-            "tests": list(self.test_indices),
-            "n_holds": len(self.test_indices),
-            "n_measured": self.n_measured,
-            "evidence": self.evidence or None,
-            "uncertainty_deg": _num(self.uncertainty_deg),
-            "pelvic_drop_deg": {"median": _num(m.drop_median_deg) if m else None},
-            "trunk_lean_deg": {"median": _num(m.lean_median_deg) if m else None},
-            **_decision_dict(d),
-        }
+    def result(self) -> SideResult:
+        m = self.metrics
+        return SideResult(
+            stance_side=Side(self.stance_side),
+            lifted_side=Side(self.lifted_side),
+            hold_indices=tuple(self.hold_indices),
+            n_holds=len(self.hold_indices),
+            n_measured=self.n_measured,
+            evidence=Evidence(self.evidence) if self.evidence else None,
+            uncertainty_deg=_num(self.uncertainty_deg),
+            drop_median_deg=_num(m.drop_median_deg) if m else None,
+            trunk_lean_median_deg=_num(m.lean_median_deg) if m else None,
+            **_verdict(self.decision),
+        )
 
 
-def summarise_sides(tests: list[TestResult], thresholds: DecisionConfig) -> list[SideResult]:
+def summarise_sides(holds: list[HoldMeasurement], thresholds: DecisionConfig
+                    ) -> list[SideMeasurement]:
     """One result per stance leg, in the order the legs were first tested.
 
     The side's numbers are the medians over its measured (not inconclusive) holds, and the
     side is decided from them like a single hold; with no measured hold it is
     inconclusive.
     """
-    order = list(dict.fromkeys(t.hold.stance_side for t in tests))
+    order = list(dict.fromkeys(t.hold.stance_side for t in holds))
     sides = []
     for stance in order:
-        idx = [i for i, t in enumerate(tests) if t.hold.stance_side == stance]
-        lifted = tests[idx[0]].hold.lifted_side
-        measured = [tests[i] for i in idx if tests[i].decision.classification != "inconclusive"]
+        idx = [i for i, t in enumerate(holds) if t.hold.stance_side == stance]
+        lifted = holds[idx[0]].hold.lifted_side
+        measured = [holds[i] for i in idx
+                    if holds[i].decision.classification != Classification.INCONCLUSIVE]
         if not measured:
             reason = (f"None of the {len(idx)} hold(s) on the {stance} leg could be measured; "
                       "see the reasons of each hold.")
-            decision = Decision("inconclusive", False, None, [reason],
+            decision = Decision(Classification.INCONCLUSIVE, False, None, [reason],
                                 f"inconclusive ({stance} stance)",
                                 f"Standing on your {stance} leg: the test could not be "
                                 "measured. " + reason)
-            sides.append(SideResult(stance, lifted, idx, 0, None, decision))
+            sides.append(SideMeasurement(stance, lifted, idx, 0, None, decision))
             continue
 
         def med(values):
@@ -172,20 +194,22 @@ def summarise_sides(tests: list[TestResult], thresholds: DecisionConfig) -> list
                                        f"{stance} leg were measured; the side's numbers are "
                                        "the medians over them.")
         evidence = {t.evidence for t in measured}
-        sides.append(SideResult(stance, lifted, idx, len(measured), metrics, decision,
-                                evidence.pop() if len(evidence) == 1 else "mixed",
-                                uncertainty))
+        sides.append(SideMeasurement(stance, lifted, idx, len(measured), metrics, decision,
+                                     evidence.pop() if len(evidence) == 1 else "mixed",
+                                     uncertainty))
     return sides
 
 
 @dataclass(frozen=True)
 class Analysis:
-    tests: list[TestResult]
+    holds: list[HoldMeasurement]
     quality: dict
-    timeseries: dict[str, np.ndarray]
+    timeseries: TimeSeries
     cleaned: LandmarkSeries
     warnings: list[str] = field(default_factory=list)
-    sides: list[SideResult] = field(default_factory=list)
+    sides: list[SideMeasurement] = field(default_factory=list)
+    # the legs the protocol asked for that no hold stood on
+    missed_holds: tuple[MissedHold, ...] = ()
 
 
 def check_recording(series: LandmarkSeries, checks: RecordingConfig, *, min_visibility: float,
@@ -257,7 +281,8 @@ def check_recording(series: LandmarkSeries, checks: RecordingConfig, *, min_visi
 
 def analyse_landmarks(series: LandmarkSeries, config: Config, *,
                       estimator: DropEstimator | None = None,
-                      markers: MarkerSeries | None = None) -> Analysis:
+                      markers: MarkerSeries | None = None,
+                      stance_sides_asked: Sequence[Side] = STANCE_SIDES_ASKED) -> Analysis:
     """Checks, cleaning, phases, measurement and decision. Raises RecordingError.
 
     ``estimator``: the markerless drop estimator (default: ``config.measurement.estimator``);
@@ -266,6 +291,8 @@ def analyse_landmarks(series: LandmarkSeries, config: Config, *,
     ``markers``: the printed pelvis markers found in the same frames. A hold whose markers
     were seen well enough is measured from them (``evidence == "markers"``), with the
     markerless estimate beside it; otherwise from the landmarks alone, saying why.
+    ``stance_sides_asked``: the legs the protocol asked to stand on; a leg without a hold
+    is listed in ``missed_holds``.
     """
     mirrored = config.video.mirrored
     if mirrored:
@@ -286,7 +313,7 @@ def analyse_landmarks(series: LandmarkSeries, config: Config, *,
     with_markers = markers is not None and markers.any_seen
     sides_agree = marker_sides_agree(markers, cleaned) if with_markers else None
     t = cleaned.t_s
-    tests: list[TestResult] = []
+    measured: list[HoldMeasurement] = []
     drops, leans = [], []
     for hold in holds:
         lean = trunk_lean_deg(cleaned, hold)
@@ -322,20 +349,21 @@ def analyse_landmarks(series: LandmarkSeries, config: Config, *,
         decision = decide(metrics, stance_side=hold.stance_side, lifted_side=hold.lifted_side,
                           problems=problems, thresholds=config.decision,
                           uncertainty_deg=uncertainty)
-        tests.append(TestResult(hold, float(t[hold.hold_start]), float(t[hold.hold_end - 1]),
-                                metrics, decision, problems, float(t[sl.start]),
-                                float(t[sl.stop - 1]), evidence=evidence,
-                                uncertainty_deg=uncertainty, markerless=markerless,
-                                evidence_note=note))
+        measured.append(HoldMeasurement(hold, float(t[hold.hold_start]),
+                                        float(t[hold.hold_end - 1]), metrics, decision,
+                                        problems, float(t[sl.start]), float(t[sl.stop - 1]),
+                                        evidence=evidence, uncertainty_deg=uncertainty,
+                                        markerless=markerless, evidence_note=note))
     timeseries = _timeseries(cleaned, series, holds, drops, leans)
     warnings = []
     standard_s = config.phases.standard_hold_s
-    if all(tr.hold_duration_s < standard_s for tr in tests):
+    if all(tr.hold_duration_s < standard_s for tr in measured):
         warnings.append(f"Holds were shorter than the standard {standard_s:g} s; "
                         "a longer hold shows fatigue (time-to-drop) better.")
-    quality["n_holds"] = len(tests)
-    return Analysis(tests, quality, timeseries, cleaned, warnings,
-                    summarise_sides(tests, config.decision))
+    quality["n_holds"] = len(measured)
+    return Analysis(measured, quality, timeseries, cleaned, warnings,
+                    summarise_sides(measured, config.decision),
+                    missed_holds([h.hold.stance_side for h in measured], stance_sides_asked))
 
 
 def hold_problems(series: LandmarkSeries, hold: Hold, metrics: HoldMetrics, *,
@@ -380,7 +408,7 @@ def hold_problems(series: LandmarkSeries, hold: Hold, metrics: HoldMetrics, *,
 
 
 def _timeseries(cleaned: LandmarkSeries, raw: LandmarkSeries, holds: list[Hold],
-                drops: list[np.ndarray], leans: list[np.ndarray]) -> dict[str, np.ndarray]:
+                drops: list[np.ndarray], leans: list[np.ndarray]) -> TimeSeries:
     """Per-frame columns for the CSV, the chart and the annotated video."""
     t = cleaned.t_s
     n = len(t)
@@ -391,32 +419,32 @@ def _timeseries(cleaned: LandmarkSeries, raw: LandmarkSeries, holds: list[Hold],
     lean = np.array([leans[k][i] for i, k in enumerate(owner)])
     phase = np.full(n, "double", dtype=object)
     lifted = np.full(n, "", dtype=object)
-    test_index = np.full(n, -1)
+    hold_index = np.full(n, -1)
     signals = lift_signals(cleaned)
     for k, h in enumerate(holds):
         phase[h.lift_start:h.hold_start] = "lift"
         phase[h.hold_start:h.hold_end] = "hold"
         phase[h.hold_end:h.lift_end] = "lower"
         lifted[h.lift_start:h.lift_end] = h.lifted_side
-        test_index[h.lift_start:h.lift_end] = k
+        hold_index[h.lift_start:h.lift_end] = k
     phase[~raw.detected()] = "no_person"
     # the drop is measured only while the foot is held up: during the lift and the
     # lowering the leg moves on purpose, so no drop is given there (NaN)
     drop[phase != "hold"] = np.nan
-    return {
-        "t_s": t,
-        "phase": phase,
-        "lifted_side": lifted,
-        "test_index": test_index,
-        "hip_obliquity_deg": hip_obliquity_deg(cleaned.xy_px),
-        "pelvic_drop_deg": drop,
-        "trunk_lean_deg": lean,
-        "lift_left_leg": signals["left"],
-        "lift_right_leg": signals["right"],
-        "person_found": raw.detected(),
-        "landmarks_filled": cleaned.filled[:, KEY_POINTS].any(axis=1),
-        "left_hip_x_px": cleaned.xy_px[:, LEFT_HIP, 0],
-        "left_hip_y_px": cleaned.xy_px[:, LEFT_HIP, 1],
-        "right_hip_x_px": cleaned.xy_px[:, RIGHT_HIP, 0],
-        "right_hip_y_px": cleaned.xy_px[:, RIGHT_HIP, 1],
-    }
+    return TimeSeries(
+        t_s=t,
+        phase=phase,
+        lifted_side=lifted,
+        hold_index=hold_index,
+        hip_obliquity_deg=hip_obliquity_deg(cleaned.xy_px),
+        pelvic_drop_deg=drop,
+        trunk_lean_deg=lean,
+        lift_left_leg=signals["left"],
+        lift_right_leg=signals["right"],
+        person_found=raw.detected(),
+        landmarks_filled=cleaned.filled[:, KEY_POINTS].any(axis=1),
+        left_hip_x_px=cleaned.xy_px[:, LEFT_HIP, 0],
+        left_hip_y_px=cleaned.xy_px[:, LEFT_HIP, 1],
+        right_hip_x_px=cleaned.xy_px[:, RIGHT_HIP, 0],
+        right_hip_y_px=cleaned.xy_px[:, RIGHT_HIP, 1],
+    )

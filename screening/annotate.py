@@ -23,16 +23,16 @@ _PHASE_WORDS = {"double": "both legs", "lift": "lifting", "hold": "HOLD", "lower
 
 def frame_lines(analysis: Analysis, i: int) -> list[str]:
     ts = analysis.timeseries
-    phase = str(ts["phase"][i])
-    lines = [f"t {ts['t_s'][i]:5.2f} s   {_PHASE_WORDS.get(phase, phase)}"]
-    lifted = str(ts["lifted_side"][i])
+    phase = str(ts.phase[i])
+    lines = [f"t {ts.t_s[i]:5.2f} s   {_PHASE_WORDS.get(phase, phase)}"]
+    lifted = str(ts.lifted_side[i])
     if lifted:
         stance = "right" if lifted == "left" else "left"
         lines.append(f"standing on {stance.upper()} leg")
-    drop = ts["pelvic_drop_deg"][i]
+    drop = ts.pelvic_drop_deg[i]
     if lifted and np.isfinite(drop):
         lines.append(f"pelvic drop {drop:+.1f} deg")
-    lean = ts["trunk_lean_deg"][i]
+    lean = ts.trunk_lean_deg[i]
     if lifted and np.isfinite(lean):
         lines.append(f"trunk lean {lean:+.1f} deg")
     return lines
@@ -72,12 +72,10 @@ def draw_frame(small: np.ndarray, analysis: Analysis, k: int, *, target: tuple[i
     ts = analysis.timeseries
     if (small.shape[1], small.shape[0]) != target:
         small = cv2.resize(small, target, interpolation=cv2.INTER_AREA)
-    lifted = bool(ts["lifted_side"][k])
+    lifted = bool(ts.lifted_side[k])
     return draw_pose(small, series.xy_px[k], lines=frame_lines(analysis, k),
-                     drop_deg=ts["pelvic_drop_deg"][k] if lifted else None,
-                     scale=target[0] / series.width_px,
-                     negative_below_deg=thresholds.negative_below_deg,
-                     positive_from_deg=thresholds.positive_from_deg)
+                     drop_deg=ts.pelvic_drop_deg[k] if lifted else None,
+                     scale=target[0] / series.width_px, thresholds=thresholds)
 
 
 def _drawn_frames(src, analysis: Analysis, outputs: OutputsConfig, thresholds: DecisionConfig,

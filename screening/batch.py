@@ -13,7 +13,6 @@ them.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import platform
 import shutil
 from collections.abc import Callable, Iterator
@@ -26,9 +25,11 @@ from typing import TYPE_CHECKING, Protocol
 from .config import Config, recorded_config
 from .errors import ModelError, ScreeningError
 from .inputs import collect_inputs, output_names
+from .jsondoc import plain
+from .outputs import ReportDetails, write_result_folder
 from .pose.model import ModelInfo, resolve_model
 from .progress import Progress, noop
-from .report import RESULT_JSON, ReportDetails, write_result_document
+from .results import RESULT_JSON, Failure, Result, ResultReadError, Status, read_result
 from .summary_csv import (
     SUMMARY_COLUMNS,
     SUMMARY_CSV,
@@ -49,15 +50,16 @@ __all__ = [
 ]
 
 
-def _already_done(result_path: Path, input_path: Path, config: Config) -> bool:
-    """A successful result of this input made with exactly these settings (recorded in
-    this version's sections, or flat by earlier versions)."""
+def _already_done(result_path: Path, input_path: Path, config: Config) -> Result | None:
+    """The successful result already in ``result_path`` for this input, made with exactly
+    these settings (recorded in this version's sections, or flat by earlier versions)."""
     try:
-        doc = json.loads(result_path.read_text())
-    except (OSError, ValueError):
-        return False
-    return (doc.get("status") == "ok" and doc.get("input") == str(input_path)
-            and recorded_config(doc.get("config")) == config)
+        result = read_result(result_path)
+    except ResultReadError:
+        return None
+    done = (result.ok and result.input == str(input_path)
+            and recorded_config(result.config) == config)
+    return result if done else None
 
 
 @dataclass(frozen=True)
@@ -75,28 +77,28 @@ class Job:
 
 
 def analyse_job(job: Job, reuse: ReusedPose | None = None) -> dict:
-    """Analyse one input into its result folder; returns the result.json document.
+    """Analyse one input into its result folder; returns its result (as in result.json).
 
     Runs in a worker: the pose model is loaded once per worker (``reuse``, or the worker
     thread's own, see :func:`screening.pose.reuse.worker_pose`) and reset for each video.
     """
-    from .pipeline import analyze_video
+    from .pipeline import analyse_video
     from .pose.reuse import worker_pose
 
-    if job.model is None:  # not installed: analyze_video installs it when a video needs it
-        result = analyze_video(job.source, config=job.config, out_dir=job.out_dir,
+    if job.model is None:  # not installed: analyse_video installs it when a video needs it
+        result = analyse_video(job.source, config=job.config, out_dir=job.out_dir,
                                annotate=job.annotate, input_name=job.input,
                                report=job.report)
-        return result.to_dict()
+        return result.to_result()
     try:
         model = model_on_this_machine(job.model)
         backend = reuse.for_video(model) if reuse is not None else worker_pose(model)
     except ModelError as exc:
         model, backend = job.model, _Unusable(exc)
-    result = analyze_video(job.source, config=job.config, out_dir=job.out_dir, model=model,
+    result = analyse_video(job.source, config=job.config, out_dir=job.out_dir, model=model,
                            backend=backend, annotate=job.annotate, input_name=job.input,
                            report=job.report)
-    return result.to_dict()
+    return result.to_result()
 
 
 def model_on_this_machine(model: ModelInfo) -> ModelInfo:
@@ -127,11 +129,11 @@ class _Unusable:
         pass
 
 
-Finished = tuple[Job, "dict | BaseException"]
+Finished = tuple[Job, "Result | BaseException"]
 
 
 class Runner(Protocol):
-    """Runs :func:`analyse_job` for every job; yields each job with its document (or the
+    """Runs :func:`analyse_job` for every job; yields each job with its result (or the
     exception that stopped it) as soon as it is done, in any order. Closing the iterator
     early (e.g. on Ctrl-C) cancels what has not started."""
 
@@ -172,12 +174,12 @@ class ProcessRunner:
 class ItemOutcome:
     input: Path
     out_dir: Path
-    document: dict
+    result: Result
     skipped: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.document.get("status") == "ok"
+        return self.result.ok
 
 
 Report = Callable[[ItemOutcome], None]
@@ -214,9 +216,9 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
     todo: list[Path] = []
     for p in inputs:
         target = out_root / names[p]
-        if not force and _already_done(target / RESULT_JSON, p, config):
-            doc = json.loads((target / RESULT_JSON).read_text())
-            done(ItemOutcome(p, target, doc, skipped=True))
+        previous = None if force else _already_done(target / RESULT_JSON, p, config)
+        if previous is not None:
+            done(ItemOutcome(p, target, previous, skipped=True))
         else:
             todo.append(p)
 
@@ -234,11 +236,11 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
                 for out_dir, p in work.items()]
     finished = runner.run(job_list)
     try:
-        for job, doc in finished:
+        for job, result in finished:
             p = work[job.out_dir]
-            if isinstance(doc, BaseException):
-                doc = _crash_document(job, doc)
-            done(ItemOutcome(p, out_root / names[p], doc))
+            if isinstance(result, BaseException):
+                result = _crash_result(job, result)
+            done(ItemOutcome(p, out_root / names[p], result))
     finally:
         close = getattr(finished, "close", None)
         if close is not None:
@@ -248,7 +250,7 @@ def run_batch(inputs: list[Path], out_root: Path, *, config: Config = Config(),
     return [outcomes[p] for p in inputs]
 
 
-def _crash_document(job: Job, problem: BaseException) -> dict:
+def _crash_result(job: Job, problem: BaseException) -> Result:
     """A worker died (e.g. out of memory) or the job could not run: record it like any
     other failure, in the input's result folder."""
     if isinstance(problem, ScreeningError):
@@ -258,11 +260,12 @@ def _crash_document(job: Job, problem: BaseException) -> dict:
             "The analysis stopped unexpectedly: the worker process that ran it crashed.",
             "Try this file alone with --jobs 1; if it fails again, it may be too large for "
             "the memory available.", code="worker_crashed")
-    doc = {"schema_version": "1.0", "input": job.input, "status": "error",
-           "analysed_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-           "error": error.to_dict(), "config": job.config.to_dict(), "tests": []}
-    write_result_document(Path(job.out_dir), doc)
-    return doc
+    result = Result(input=job.input, status=Status.ERROR,
+                    analysed_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                    error=Failure.of(error), estimator=job.config.measurement.estimator,
+                    config=plain(job.config.to_dict()))
+    write_result_folder(Path(job.out_dir), result)
+    return result
 
 
 def _remove_leftovers(out_root: Path, names: list[str]) -> None:

@@ -1,6 +1,6 @@
-"""Command line: ``pelvic-screen analyze ...``, ``reanalyse``, ``config``, ``model``,
-``markers``, ``agreement`` and the records commands (``people``, ``history``, ``forget``,
-``import``; screening.records).
+"""Command line: ``pelvic-screen analyze ...`` (also spelled ``analyse``), ``reanalyse``,
+``config``, ``model``, ``markers``, ``agreement`` and the records commands (``people``,
+``history``, ``forget``, ``import``; screening.records).
 
 The analysis settings are flags made from the fields of screening.config (name, type,
 default, unit, range and help text), so they cannot drift from the defaults; ``--config
@@ -37,7 +37,7 @@ from .errors import ClusterError, ConfigError, ModelError, ScreeningError
 
 if TYPE_CHECKING:
     from .batch import ItemOutcome
-    from .report import ReportDetails
+    from .outputs import ReportDetails
 
 SUMMARY_CSV = "summary.csv"  # screening.batch.SUMMARY_CSV (a test checks they agree)
 CLUSTER_ENV = "PELVIC_SCREEN_CLUSTER"  # screening.cluster.CLUSTER_ENV
@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     a = sub.add_parser(
-        "analyze", help="analyse one or more videos (files or folders)",
+        "analyze", aliases=["analyse"], help="analyse one or more videos (files or folders)",
         description="Analyse single-leg-stance videos. For each input, writes "
         "DIR/<name>/result.json, timeseries.csv, landmarks.npz and annotated.mp4, and "
         f"DIR/{SUMMARY_CSV} with one row per detected hold of every result in DIR. The "
@@ -452,7 +452,7 @@ def _cmd_reanalyse(args) -> int:
             failed += 1
             print(f"FAILED {folder}: {exc.one_line()}", file=sys.stderr)
             continue
-        outcome = ItemOutcome(folder, folder, result.to_dict())
+        outcome = ItemOutcome(folder, folder, result.to_result())
         line = describe(outcome)
         if outcome.ok and args.person is not None:
             note, recorded = _record_again(folder, args)
@@ -498,19 +498,21 @@ def _record_again(folder: Path, args) -> tuple[str, bool]:
 
 
 def describe(outcome) -> str:
-    """One line per input: its result per hold, or its error with the hint."""
-    doc = outcome.document
+    """One line per input: its result per hold and the legs not measured, or its error
+    with the hint."""
+    result = outcome.result
     name = outcome.input.name
     if not outcome.ok:
-        err = doc.get("error") or {}
-        hint = f" Hint: {err['hint']}" if err.get("hint") else ""
-        return f"FAILED {name}: {err.get('message', 'unknown error')}{hint}"
+        err = result.error
+        return f"FAILED {name}: {err.one_line() if err else 'unknown error'}"
     parts = []
-    for t in doc.get("tests", []):
-        drop = t["pelvic_drop_deg"]["median"]
+    for hold in result.holds:
+        drop = hold.pelvic_drop.median_deg
         drop_txt = "n/a" if drop is None else f"{drop:+.1f} deg"
-        parts.append(f"{t['stance_side']} stance {t['classification']} ({drop_txt}"
-                     + (", compensated" if t["compensated"] else "") + ")")
+        parts.append(f"{hold.stance_side} stance {hold.classification} ({drop_txt}"
+                     + (", compensated" if hold.compensated else "") + ")")
+    parts += [f"{m.stance_side} stance not measured (no hold found)"
+              for m in result.missed_holds]
     prefix = "done (skipped) " if outcome.skipped else "ok "
     return f"{prefix}{name}: " + "; ".join(parts)
 
@@ -586,7 +588,7 @@ class Recorder:
     def report_for(self, input_path: Path) -> ReportDetails:
         """The printable report's details for an input; the worker that analyses it
         writes the report with the result."""
-        from .report import ReportDetails
+        from .outputs import ReportDetails
 
         operator, notes = self.args.operator, self.args.notes
         if operator is not None or notes is not None:

@@ -40,6 +40,7 @@ from pathlib import Path
 
 from .batch import Finished, Job, analyse_job
 from .errors import ClusterError, ScreeningError
+from .results import Result
 
 CLUSTER_ENV = "PELVIC_SCREEN_CLUSTER"
 ALLOWED_FAILURES = 1    # a second crash of a worker on the same file marks the file failed
@@ -76,7 +77,7 @@ class DaskRunner:
     """
 
     def __init__(self, address: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S,
-                 retries: int = RETRIES, task: Callable[[Job], dict] = analyse_job) -> None:
+                 retries: int = RETRIES, task: Callable[[Job], Result] = analyse_job) -> None:
         self.address = address.strip()
         self.task = task  # what a worker runs per job (tests give a fake)
         self.n_local = local_workers(self.address)
@@ -194,13 +195,13 @@ class DaskRunner:
             for future in as_completed(list(futures), loop=self._client.loop):
                 job = futures[future]
                 try:
-                    document = future.result()
+                    result = future.result()
                 except KilledWorker:
                     yield job, _killed()
                 except Exception as exc:  # a task's error is that input's failure
                     yield job, _failed(exc)
                 else:
-                    yield job, document
+                    yield job, result
                 future.release()
         finally:
             pending = [f for f in futures if not f.done()]

@@ -12,27 +12,14 @@ from dataclasses import dataclass, field
 
 from .config import DecisionConfig
 from .metrics import HoldMetrics
-
-CLASSES = ("negative", "borderline", "positive", "inconclusive")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a hold cannot be trusted, and how to fix the recording."""
-
-    code: str
-    message: str
-    hint: str
-
-    def to_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "hint": self.hint}
+from .results import Classification, Problem, Side, drop_band
 
 
 @dataclass(frozen=True)
 class Decision:
-    classification: str
+    classification: Classification
     compensated: bool
-    weak_side: str | None
+    weak_side: Side | None
     reasons: list[str] = field(default_factory=list)
     clinical_label: str = ""
     plain_summary: str = ""
@@ -50,19 +37,14 @@ def decide(metrics: HoldMetrics, *, stance_side: str, lifted_side: str,
     if problems or not math.isfinite(metrics.drop_median_deg):
         reasons = [f"{p.message} {p.hint}" for p in problems] or [
             "The pelvis could not be measured during the hold."]
-        return Decision("inconclusive", False, None, reasons,
+        return Decision(Classification.INCONCLUSIVE, False, None, reasons,
                         f"inconclusive ({stance_side} stance)",
                         f"Standing on your {stance_side} leg: the test could not be measured. "
                         + reasons[0])
     drop = metrics.drop_median_deg
     lean = metrics.lean_median_deg
     compensated = math.isfinite(lean) and lean >= thresholds.compensation_lean_deg
-    if drop >= thresholds.positive_from_deg:
-        classification = "positive"
-    elif drop >= thresholds.negative_below_deg:
-        classification = "borderline"
-    else:
-        classification = "negative"
+    classification = drop_band(drop, thresholds)
     reasons = [
         _drop_reason(drop, lifted_side, thresholds),
     ]
@@ -80,7 +62,7 @@ def decide(metrics: HoldMetrics, *, stance_side: str, lifted_side: str,
     if metrics.time_to_drop_s is not None:
         reasons.append(f"The drop passed {thresholds.positive_from_deg:g} deg after "
                        f"{metrics.time_to_drop_s:.1f} s of the hold and stayed there.")
-    weak = stance_side if classification == "positive" or compensated else None
+    weak = Side(stance_side) if classification == "positive" or compensated else None
     clinical = {
         "positive": f"positive {stance_side} Trendelenburg",
         "borderline": f"borderline {stance_side} Trendelenburg",
@@ -110,13 +92,13 @@ def _drop_reason(drop: float, lifted_side: str, thresholds: DecisionConfig) -> s
     where = (f"the {lifted_side} (lifted-leg) side of the pelvis dropped {drop:.1f} deg"
              if drop >= 0 else
              f"the {lifted_side} (lifted-leg) side of the pelvis rose {abs(drop):.1f} deg")
-    if drop >= thresholds.positive_from_deg:
-        band = f"at or above the {thresholds.positive_from_deg:g} deg positive threshold"
-    elif drop >= thresholds.negative_below_deg:
-        band = (f"between {thresholds.negative_below_deg:g} and "
-                f"{thresholds.positive_from_deg:g} deg, inside measurement noise (borderline)")
-    else:
-        band = f"below {thresholds.negative_below_deg:g} deg (level)"
+    negative_below, positive_from = thresholds.negative_below_deg, thresholds.positive_from_deg
+    band = {
+        Classification.POSITIVE: f"at or above the {positive_from:g} deg positive threshold",
+        Classification.BORDERLINE: (f"between {negative_below:g} and {positive_from:g} deg, "
+                                    "inside measurement noise (borderline)"),
+        Classification.NEGATIVE: f"below {negative_below:g} deg (level)",
+    }[drop_band(drop, thresholds)]
     return f"Over the hold, {where}: {band}."
 
 

@@ -4,7 +4,7 @@ Sign convention (used everywhere): **positive = the pelvis is lower on the lifte
 side**, in degrees, relative to the person's own two-leg baseline.
 
 An estimator is any object with a ``name`` and a ``drop_deg(series, hold)`` method; it is
-chosen by name with ``Config.estimator`` and can be swapped without touching the rest.
+chosen by name with ``config.measurement.estimator`` and can be swapped without touching the rest.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .config import MeasurementConfig
 from .geometry import hip_obliquity_deg, hip_width_px, side_sign
 from .landmarks import (
     LEFT_ANKLE,
@@ -294,3 +295,11 @@ TYPICAL_ERROR_DEG = {
 def uncertainty_deg(estimator_name: str) -> float:
     """Typical error (held-out MAE, degrees) of ``estimator_name``; NaN when unknown."""
     return TYPICAL_ERROR_DEG.get(estimator_name, float("nan"))
+
+
+def typical_error_deg(recorded_deg: float | None) -> float:
+    """The typical error a result recorded for its drop (``uncertainty_deg``), else, for a
+    result recorded before that field existed, the default estimator's."""
+    if recorded_deg is not None:
+        return float(recorded_deg)
+    return uncertainty_deg(MeasurementConfig().estimator)

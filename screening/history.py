@@ -16,27 +16,30 @@ import uuid
 from pathlib import Path
 
 from .files import atomic_open
+from .results import Result
 
 HISTORY_FILE = "history.json"
 _history_lock = threading.Lock()
 
 
-def history_entry(doc: dict, *, source: str, label: str = "",
+def history_entry(result: Result, *, source: str, label: str = "",
                   when: dt.datetime | None = None) -> dict:
-    """What the history keeps of one result: numbers per test, no video, no landmarks."""
+    """What the history keeps of one result: numbers per hold (the history's ``tests``),
+    no video, no landmarks."""
     when = when or dt.datetime.now().astimezone()
     tests = []
-    for t in doc.get("tests") or []:
-        drop = t.get("pelvic_drop_deg") or {}
-        tests.append({"stance_side": t["stance_side"], "classification": t["classification"],
-                      "drop_median_deg": drop.get("median"), "drop_p25_deg": drop.get("p25"),
-                      "drop_p75_deg": drop.get("p75"),
-                      "trunk_lean_median_deg": (t.get("trunk_lean_deg") or {}).get("median"),
-                      "compensated": t.get("compensated"),
-                      "time_to_drop_s": t.get("time_to_drop_s"),
-                      "hold_duration_s": t.get("hold_duration_s")})
+    for h in result.holds:
+        tests.append({"stance_side": h.stance_side.value,
+                      "classification": h.classification.value,
+                      "drop_median_deg": h.pelvic_drop.median_deg,
+                      "drop_p25_deg": h.pelvic_drop.p25_deg,
+                      "drop_p75_deg": h.pelvic_drop.p75_deg,
+                      "trunk_lean_median_deg": h.trunk_lean_median_deg,
+                      "compensated": h.compensated,
+                      "time_to_drop_s": h.time_to_drop_s,
+                      "hold_duration_s": h.hold_duration_s})
     return {"id": uuid.uuid4().hex, "recorded_at": when.isoformat(timespec="seconds"),
-            "source": source, "video": Path(str(doc.get("input", ""))).name,
+            "source": source, "video": Path(result.input).name if result.input else "",
             "label": label, "tests": tests}
 
 

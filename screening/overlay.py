@@ -9,7 +9,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .config import DecisionConfig
 from .landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, SKELETON_EDGES
+from .results import Classification, drop_band
 
 WHITE = (255, 255, 255)
 GREEN = (40, 200, 90)
@@ -19,15 +21,16 @@ GREY = (160, 160, 160)
 CYAN = (60, 200, 230)
 
 
-def drop_colour(drop_deg: float | None, negative_below_deg: float = 2.0,
-                positive_from_deg: float = 4.0) -> tuple[int, int, int]:
-    if drop_deg is None or not np.isfinite(drop_deg):
+BAND_COLOURS = {Classification.NEGATIVE: GREEN, Classification.BORDERLINE: AMBER,
+                Classification.POSITIVE: RED, Classification.INCONCLUSIVE: GREY}
+
+
+def drop_colour(drop_deg: float | None,
+                thresholds: DecisionConfig | None) -> tuple[int, int, int]:
+    """The pelvis line's colour: the band of the drop (grey without a drop or thresholds)."""
+    if thresholds is None:
         return GREY
-    if drop_deg >= positive_from_deg:
-        return RED
-    if drop_deg >= negative_below_deg:
-        return AMBER
-    return GREEN
+    return BAND_COLOURS[drop_band(drop_deg, thresholds)]
 
 
 def _pt(xy: np.ndarray, scale: float) -> tuple[int, int] | None:
@@ -38,12 +41,13 @@ def _pt(xy: np.ndarray, scale: float) -> tuple[int, int] | None:
 
 def draw_pose(rgb: np.ndarray, xy_px: np.ndarray | None, *, lines: list[str] = (),
               drop_deg: float | None = None, scale: float = 1.0, mirror: bool = False,
-              negative_below_deg: float = 2.0, positive_from_deg: float = 4.0) -> np.ndarray:
+              thresholds: DecisionConfig | None = None) -> np.ndarray:
     """Return a copy of ``rgb`` with the skeleton, pelvis and trunk lines and text lines.
 
     ``xy_px`` (33, 2) are landmark pixels of the frame they were measured on, times
     ``scale`` for this image. ``mirror`` flips the image *and* the drawing for a selfie
-    preview (inference stays on the unmirrored frame).
+    preview (inference stays on the unmirrored frame). The pelvis line takes the colour of
+    the band of ``drop_deg`` under ``thresholds`` (grey without them).
     """
     out = np.ascontiguousarray(rgb[:, ::-1] if mirror else rgb).copy()
     h, w = out.shape[:2]
@@ -60,7 +64,7 @@ def draw_pose(rgb: np.ndarray, xy_px: np.ndarray | None, *, lines: list[str] = (
             p = _pt(xy[j], scale)
             if p:
                 cv2.circle(out, p, thick + 1, CYAN, -1, cv2.LINE_AA)
-        colour = drop_colour(drop_deg, negative_below_deg, positive_from_deg)
+        colour = drop_colour(drop_deg, thresholds)
         left_hip, right_hip = _pt(xy[LEFT_HIP], scale), _pt(xy[RIGHT_HIP], scale)
         if left_hip and right_hip:
             # pelvis line, extended beyond the hips so its tilt is easy to see

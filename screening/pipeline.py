@@ -1,9 +1,9 @@
-"""``analyze_video``: the one library call behind the CLI, the batch runner and the app
+"""``analyse_video``: the one library call behind the CLI, the batch runner and the app
 (``screening.reanalysis`` runs the analysis again from a result folder's saved landmarks).
 
 Orchestration only: probe -> pose over all frames -> analysis (screening.analysis) ->
-optional outputs (screening.report). Problems with the input come back as a result with
-``status == "error"`` and an error code, message and hint; ``analyze_video`` does not raise
+optional outputs (screening.outputs). Problems with the input come back as a result with
+``status == "error"`` and an error code, message and hint; ``analyse_video`` does not raise
 for bad input.
 """
 
@@ -14,7 +14,7 @@ import importlib
 import platform
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -22,21 +22,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import Analysis, analyse_landmarks
+from .analysis import STANCE_SIDES_ASKED, Analysis, HoldMeasurement, analyse_landmarks
 from .config import Config
 from .errors import InputError, ScreeningError
 from .framestore import FrameStore
+from .jsondoc import plain
 from .landmarks import LandmarkSeries
 from .markers import MarkerFrame, MarkerSeries
 from .markers.detect import MarkerTracker
+from .outputs import ReportDetails
 from .pose import PoseBackend, PoseFrame
 from .pose.model import ModelInfo, resolve_model
 from .pose.rate import PoseRate, fill_skipped
 from .progress import Progress, noop, sub_range
-from .report import ReportDetails
+from .results import Failure, Result, Side, Status
 from .video import VideoInfo, iter_frames, iter_frames_with_luma, prefetch, probe
-
-SCHEMA_VERSION = "1.0"
 
 
 def versions() -> dict[str, str]:
@@ -74,36 +74,37 @@ class AnalysisResult:
         return self.status == "ok"
 
     @property
-    def tests(self) -> list:
-        return self.analysis.tests if self.analysis else []
+    def holds(self) -> list[HoldMeasurement]:
+        return self.analysis.holds if self.analysis else []
 
-    def to_dict(self) -> dict:
-        """The ``result.json`` document (schema in docs/OUTPUTS.md)."""
+    def to_result(self) -> Result:
+        """What ``result.json`` keeps of this analysis (schema in docs/OUTPUTS.md)."""
         quality = dict(self.analysis.quality) if self.analysis else {}
         if self.video:
             quality.setdefault("rotation_applied_deg", self.video.rotation_deg)
         if self.markers is not None:
             for key, value in self.markers.summary().items():
                 quality.setdefault(key, value)
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "input": self.input,
-            "input_sha256": self.input_sha256,
-            "status": self.status,
-            "analysed_at": self.analysed_at or None,
-            **({"reanalysed_from": self.reanalysed_from} if self.reanalysed_from else {}),
-            "error": self.error.to_dict() if self.error else None,
-            "model": self.model.to_dict() if self.model else None,
-            "estimator": self.config.measurement.estimator,
-            "config": self.config.to_dict(),
-            "versions": versions(),
-            "video": self.video.to_dict() if self.video else None,
-            "quality": quality,
-            "warnings": (list(self.analysis.warnings) if self.analysis else []) + self.notes,
-            "tests": [t.to_dict() for t in self.tests],
-            "sides": [side.to_dict() for side in self.analysis.sides] if self.analysis else [],
-            "outputs": dict(self.outputs),
-        }
+        analysis = self.analysis
+        return Result(
+            input=self.input,
+            status=Status(self.status),
+            input_sha256=self.input_sha256,
+            analysed_at=self.analysed_at or None,
+            reanalysed_from=self.reanalysed_from or None,
+            error=Failure.of(self.error) if self.error else None,
+            model=self.model.to_dict() if self.model else None,
+            estimator=self.config.measurement.estimator,
+            config=plain(self.config.to_dict()),
+            versions=versions(),
+            video=plain(self.video.to_dict()) if self.video else None,
+            quality=plain(quality),
+            warnings=tuple((analysis.warnings if analysis else []) + self.notes),
+            holds=tuple(h.result() for h in self.holds),
+            sides=tuple(side.result() for side in analysis.sides) if analysis else (),
+            missed_holds=tuple(analysis.missed_holds) if analysis and self.ok else (),
+            outputs=dict(self.outputs),
+        )
 
 
 def estimate_pose(path: str | Path, backend: PoseBackend, *, max_long_side_px: int | None,
@@ -240,11 +241,11 @@ def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
     return worker
 
 
-def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str | Path | None = None,
+def analyse_video(path: str | Path, *, config: Config = Config(), out_dir: str | Path | None = None,
                   model: ModelInfo | None = None, backend: PoseBackend | None = None,
                   progress: Progress | None = None, annotate: bool = True,
-                  input_name: str | None = None,
-                  report: ReportDetails | None = None) -> AnalysisResult:
+                  input_name: str | None = None, report: ReportDetails | None = None,
+                  stance_sides_asked: Sequence[Side] = STANCE_SIDES_ASKED) -> AnalysisResult:
     """Analyse one single-leg-stance video.
 
     ``out_dir``: when given, writes result.json, timeseries.csv, landmarks.npz and (with
@@ -253,7 +254,10 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
     MediaPipe with the resolved ``model``). ``progress(fraction, message)`` is called as
     the work goes on. ``input_name``: the input as recorded in the result (default:
     ``path`` as given), e.g. the path a user typed when ``path`` is its absolute form on
-    another machine. Never raises for bad input: see ``result.status`` / ``result.error``.
+    another machine. ``stance_sides_asked``: the legs the protocol asked to stand on (both,
+    as the webcam protocol and the recording instructions do); a leg without a hold is
+    named in the result's ``missed_holds``. Never raises for bad input: see
+    ``result.status`` / ``result.error``.
     """
     progress = progress or noop()
     result = AnalysisResult(input=str(path) if input_name is None else input_name,
@@ -293,7 +297,8 @@ def analyze_video(path: str | Path, *, config: Config = Config(), out_dir: str |
         result.markers = markers
         result.notes.extend(ends_early_notes(info, series))
         progress(0.85, "measuring")
-        result.analysis = analyse_landmarks(series, config, markers=markers)
+        result.analysis = analyse_landmarks(series, config, markers=markers,
+                                            stance_sides_asked=stance_sides_asked)
         result.status = "ok"
     except ScreeningError as exc:
         result.error = exc
@@ -347,7 +352,7 @@ def _write(result: AnalysisResult, out_dir: Path, *, annotate: bool, frames,
            report: ReportDetails | None = None) -> None:
     """Write the outputs; if the annotated video fails, write the rest without it; if
     nothing can be written, say so in the result (never raise)."""
-    from .report import write_outputs
+    from .outputs import write_outputs
 
     try:
         write_outputs(result, out_dir, annotate=annotate, frames=frames, report=report)

@@ -9,7 +9,6 @@ settings gives its own result back.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zipfile
 from dataclasses import fields
 from pathlib import Path
@@ -22,17 +21,19 @@ from .errors import ConfigError, InputError, ScreeningError
 from .landmarks import LandmarkSeries
 from .markers import MarkerSeries
 from .markers.series import NPZ_PREFIX
+from .outputs import carry_over, write_outputs
 from .pipeline import AnalysisResult, internal_error
 from .pose.model import ModelInfo
-from .report import (
+from .report_html import REPORT_HTML, REPORT_PDF, write_reports
+from .results import (
     ANNOTATED_MP4,
     LANDMARKS_NPZ,
     RESULT_JSON,
     TIMESERIES_CSV,
-    carry_over,
-    write_outputs,
+    Result,
+    ResultReadError,
+    read_result,
 )
-from .report_html import REPORT_HTML, REPORT_PDF, write_reports
 from .video import VideoInfo
 
 # the files a re-analysis writes again (the rest of the folder is carried over)
@@ -45,7 +46,7 @@ def folder_config(folder: str | Path) -> Config:
     version's sections or the flat form of earlier versions (settings it does not name keep
     their defaults). Raises InputError when the folder has no readable result.json."""
     folder = Path(folder)
-    return _recorded_settings(_read_result_document(folder), folder)
+    return _recorded_settings(_read_result(folder), folder)
 
 
 def reanalyse_folder(folder: str | Path, config: Config | None = None, *,
@@ -69,19 +70,18 @@ def reanalyse_folder(folder: str | Path, config: Config | None = None, *,
     other (the landmarks stay, so it can be analysed again).
     """
     folder = Path(folder)
-    doc = _read_result_document(folder)
-    recorded = _recorded_settings(doc, folder)
+    before = _read_result(folder)
+    recorded = _recorded_settings(before, folder)
     config = config or recorded
     _check_fixed_settings(config, recorded, folder)
-    series, markers = _read_landmarks(folder, doc)
-    first = doc.get("reanalysed_from")
-    if not isinstance(first, dict):
-        first = {"analysed_at": doc.get("analysed_at"), "versions": doc.get("versions")}
+    series, markers = _read_landmarks(folder, before)
+    first = dict(before.reanalysed_from) if before.reanalysed_from else {
+        "analysed_at": before.analysed_at, "versions": dict(before.versions) or None}
     result = AnalysisResult(
-        input=str(doc.get("input") or folder.name), status="error", config=config,
-        model=_from_dict(ModelInfo, doc.get("model")),
-        video=_from_dict(VideoInfo, doc.get("video")), landmarks=series, markers=markers,
-        input_sha256=doc.get("input_sha256"), source=str(doc.get("input") or ""),
+        input=before.input or folder.name, status="error", config=config,
+        model=_from_dict(ModelInfo, before.model),
+        video=_from_dict(VideoInfo, before.video), landmarks=series, markers=markers,
+        input_sha256=before.input_sha256, source=before.input,
         analysed_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         reanalysed_from=first)
     try:
@@ -121,7 +121,7 @@ def reanalyse_folder(folder: str | Path, config: Config | None = None, *,
     return result
 
 
-def _read_result_document(folder: Path) -> dict:
+def _read_result(folder: Path) -> Result:
     path = folder / RESULT_JSON
     if not folder.is_dir():
         raise InputError(f"{folder} is not a folder.",
@@ -132,31 +132,25 @@ def _read_result_document(folder: Path) -> dict:
                          "Give a folder written by `pelvic-screen analyze` (one per video, "
                          "inside the --out folder).", code="not_a_result_folder")
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path} cannot be read ({exc}).",
-                         "Analyse the video again with `pelvic-screen analyze VIDEO --force`.",
-                         code="not_a_result_folder") from None
-    if not isinstance(doc, dict):
-        raise InputError(f"{path} is not a result document.",
-                         "Analyse the video again with `pelvic-screen analyze VIDEO --force`.",
-                         code="not_a_result_folder")
-    return doc
+        return read_result(path)
+    except ResultReadError as exc:
+        raise InputError(exc.message, "Analyse the video again with `pelvic-screen analyze "
+                         "VIDEO --force`.", code="not_a_result_folder") from None
 
 
-def _again_hint(doc: dict, folder: Path) -> str:
-    video = doc.get("input") or "VIDEO"
+def _again_hint(before: Result, folder: Path) -> str:
+    video = before.input or "VIDEO"
     return (f"Analyse the video again instead (this also saves the landmarks): "
             f"pelvic-screen analyze {video} --out {folder.parent} --force")
 
 
-def _recorded_settings(doc: dict, folder: Path) -> Config:
-    if doc.get("config") is None:
+def _recorded_settings(before: Result, folder: Path) -> Config:
+    if not before.config:
         return Config()
-    recorded = recorded_config(doc["config"], complete=False)
+    recorded = recorded_config(before.config, complete=False)
     if recorded is None:
-        raise InputError(f"The settings recorded in {folder / 'result.json'} cannot be read.",
-                         _again_hint(doc, folder), code="not_a_result_folder")
+        raise InputError(f"The settings recorded in {folder / RESULT_JSON} cannot be read.",
+                         _again_hint(before, folder), code="not_a_result_folder")
     return recorded
 
 
@@ -177,16 +171,17 @@ def _check_fixed_settings(config: Config, recorded: Config, folder: Path) -> Non
             "them (pelvic-screen analyze VIDEO --force ...).", code="fixed_setting")
 
 
-def _read_landmarks(folder: Path, doc: dict) -> tuple[LandmarkSeries, MarkerSeries | None]:
+def _read_landmarks(folder: Path, before: Result
+                    ) -> tuple[LandmarkSeries, MarkerSeries | None]:
     """The saved landmarks, and the printed markers when the file holds them (files written
     before markers were looked for do not)."""
     path = folder / LANDMARKS_NPZ
     if not path.is_file():
-        why = (f"the analysis stopped before the pose was found ({doc['error'].get('code')})"
-               if isinstance(doc.get("error"), dict) and doc.get("status") == "error"
+        why = (f"the analysis stopped before the pose was found ({before.error.code})"
+               if before.error is not None and not before.ok
                else "it was written without them")
         raise InputError(f"{folder} has no landmarks.npz ({why}), so it cannot be analysed "
-                         "again without the video.", _again_hint(doc, folder),
+                         "again without the video.", _again_hint(before, folder),
                          code="no_landmarks")
     try:
         series = LandmarkSeries.load_npz(path)
@@ -195,13 +190,13 @@ def _read_landmarks(folder: Path, doc: dict) -> tuple[LandmarkSeries, MarkerSeri
                        if f"{NPZ_PREFIX}centre_px" in arrays else None)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise InputError(f"{path} cannot be read ({type(exc).__name__}: {exc}).",
-                         _again_hint(doc, folder), code="bad_landmarks") from None
+                         _again_hint(before, folder), code="bad_landmarks") from None
     return series, markers
 
 
 def _from_dict(cls, data):
     """A ModelInfo or VideoInfo back from result.json (None when it does not fit)."""
-    if not isinstance(data, dict):
+    if data is None:
         return None
     try:
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
 from .files import atomic_open
-from .report import RESULT_JSON
+from .results import RESULT_JSON, Result, ResultReadError, read_result
 
 SUMMARY_CSV = "summary.csv"
 SUMMARY_COLUMNS = (
@@ -32,47 +31,40 @@ class Outcome(Protocol):
 
     input: Path
     out_dir: Path
-    document: dict
+    result: Result
 
 
-def _document_rows(doc: dict, *, input_text: str, output_dir: str, label: str, person: str,
-                   date: str) -> list[dict]:
-    base = {"input": input_text, "output_dir": output_dir, "label": label, "person": person,
-            "date": date, "status": doc.get("status"),
-            "error_code": (doc.get("error") or {}).get("code", ""),
-            "error_message": (doc.get("error") or {}).get("message", ""),
-            "error_hint": (doc.get("error") or {}).get("hint", "")}
-    tests = doc.get("tests") or []
-    if not tests:
+def _result_rows(result: Result, *, input_text: str, output_dir: str, label: str,
+                 date: str) -> list[dict]:
+    """The rows of one result: one per hold (``test_index``: its index into ``holds``), or
+    one with the error, or with nothing measured, when it has none."""
+    error = result.error
+    base = {"input": input_text, "output_dir": output_dir, "label": label,
+            "person": result.person, "date": date, "status": result.status.value,
+            "error_code": error.code if error else "",
+            "error_message": error.message if error else "",
+            "error_hint": error.hint if error else ""}
+    if not result.holds:
         return [base]
     rows = []
-    for i, t in enumerate(tests):
-        rows.append({**base, "test_index": i, "stance_side": t["stance_side"],
-                     "lifted_side": t["lifted_side"], "hold_start_s": t["hold_start_s"],
-                     "hold_end_s": t["hold_end_s"], "hold_duration_s": t["hold_duration_s"],
-                     "pelvic_drop_median_deg": t["pelvic_drop_deg"]["median"],
-                     "pelvic_drop_peak_deg": t["pelvic_drop_deg"]["peak"],
-                     "time_to_drop_s": t["time_to_drop_s"],
-                     "trunk_lean_median_deg": t["trunk_lean_deg"]["median"],
-                     "classification": t["classification"], "compensated": t["compensated"],
-                     "weak_side": t["weak_side"]})
+    for i, h in enumerate(result.holds):
+        rows.append({**base, "test_index": i, "stance_side": h.stance_side.value,
+                     "lifted_side": h.lifted_side.value, "hold_start_s": h.hold_start_s,
+                     "hold_end_s": h.hold_end_s, "hold_duration_s": h.hold_duration_s,
+                     "pelvic_drop_median_deg": h.pelvic_drop.median_deg,
+                     "pelvic_drop_peak_deg": h.pelvic_drop.peak_deg,
+                     "time_to_drop_s": h.time_to_drop_s,
+                     "trunk_lean_median_deg": h.trunk_lean_median_deg,
+                     "classification": h.classification.value, "compensated": h.compensated,
+                     "weak_side": h.weak_side.value if h.weak_side else None})
     return rows
 
 
-def _person(doc: dict) -> str:
-    """The optional ``person`` of a result: a name or id string, or a record with one."""
-    person = doc.get("person")
-    if isinstance(person, dict):
-        person = person.get("name") or person.get("id") or ""
-    return "" if person is None else str(person)
-
-
-def _date(doc: dict, result_file: Path) -> str:
+def _date(result: Result, result_file: Path) -> str:
     """When the input was analysed: ``analysed_at`` from result.json, else the time the
     file was written (ISO 8601, local time with offset)."""
-    when = doc.get("analysed_at")
-    if isinstance(when, str) and when:
-        return when
+    if result.analysed_at:
+        return result.analysed_at
     stamp = dt.datetime.fromtimestamp(result_file.stat().st_mtime).astimezone()
     return stamp.isoformat(timespec="seconds")
 
@@ -83,11 +75,10 @@ def summary_rows(outcomes: Iterable[Outcome]) -> list[dict]:
     rows = []
     for o in outcomes:
         result_file = o.out_dir / RESULT_JSON
-        date = (o.document.get("analysed_at") or "") if not result_file.is_file() \
-            else _date(o.document, result_file)
-        rows.extend(_document_rows(o.document, input_text=str(o.document.get("input", o.input)),
-                                   output_dir=o.out_dir.name, label=o.out_dir.name,
-                                   person=_person(o.document), date=date))
+        date = (o.result.analysed_at or "") if not result_file.is_file() \
+            else _date(o.result, result_file)
+        rows.extend(_result_rows(o.result, input_text=o.result.input or str(o.input),
+                                 output_dir=o.out_dir.name, label=o.out_dir.name, date=date))
     return rows
 
 
@@ -107,16 +98,13 @@ def study_rows(out_root: Path) -> list[dict]:
     rows = []
     for result_file in result_files(out_root):
         try:
-            doc = json.loads(result_file.read_text())
-        except (OSError, ValueError):
+            result = read_result(result_file)
+        except ResultReadError:
             continue  # being replaced right now, or not ours
-        if not isinstance(doc, dict):
-            continue
         folder = result_file.parent
-        rows.extend(_document_rows(doc, input_text=str(doc.get("input", "")),
-                                   output_dir=folder.relative_to(out_root).as_posix(),
-                                   label=folder.name, person=_person(doc),
-                                   date=_date(doc, result_file)))
+        rows.extend(_result_rows(result, input_text=result.input,
+                                 output_dir=folder.relative_to(out_root).as_posix(),
+                                 label=folder.name, date=_date(result, result_file)))
     return rows
 
 

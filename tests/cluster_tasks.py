@@ -3,9 +3,11 @@
 import os
 from pathlib import Path
 
+from screening.results import Result, Status
 
-def crash_on_marked_input(job) -> dict:
+
+def crash_on_marked_input(job) -> Result:
     """Kill the worker process for an input whose name contains "crash"; else succeed."""
     if "crash" in Path(job.input).name:
         os._exit(3)
-    return {"schema_version": "1.0", "input": job.input, "status": "ok", "tests": []}
+    return Result(input=job.input, status=Status.OK)

@@ -12,8 +12,8 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from app_pages.files import safe_name, zip_folder  # noqa: E402
-from app_pages.history import trend_figure  # noqa: E402
 from app_pages.settings import settings_from_env  # noqa: E402
+from screening.charts import trend_figure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -231,15 +231,17 @@ def test_settings_defaults_and_overrides(tmp_path):
 
 def test_old_json_history_appends_atomically_and_keeps_an_unreadable_file(tmp_path):
     from screening import history
+    from screening.results import Result
 
     path = tmp_path / "h" / "history.json"
-    doc = {"input": "/x/run.mp4", "tests": [{
+    doc = {"status": "ok", "input": "/x/run.mp4", "tests": [{
         "stance_side": "right", "classification": "positive",
         "pelvic_drop_deg": {"median": 5.0, "p25": 4.0, "p75": 6.0, "peak": 7.0},
         "trunk_lean_deg": {"median": 1.0}, "compensated": False, "time_to_drop_s": 3.0,
-        "hold_duration_s": 30.0}]}
-    history.append_history(path, history.history_entry(doc, source="upload"))
-    history.append_history(path, history.history_entry(doc, source="webcam"))
+        "hold_start_s": 2.0, "hold_end_s": 32.0, "hold_duration_s": 30.0}]}
+    result = Result.from_document(doc)
+    history.append_history(path, history.history_entry(result, source="upload"))
+    history.append_history(path, history.history_entry(result, source="webcam"))
     entries, problem = history.load_history(path)
     assert problem is None and [e["source"] for e in entries] == ["upload", "webcam"]
     assert entries[0]["tests"][0]["drop_median_deg"] == 5.0 and entries[0]["video"] == "run.mp4"
@@ -285,6 +287,9 @@ def test_a_built_in_sample_can_be_analysed_without_any_video(data_dir, model):
     body = texts(at)
     assert "Standing on the RIGHT leg" in body
     assert "positive" in body.lower()
+    # the clip has no hold on the left leg: the page says so, and what to do
+    assert "Standing on the LEFT leg: not measured" in body
+    assert "No hold on the LEFT leg was found" in body
     assert "Clamshell" in body or "clamshell" in body
     assert _people(data_dir) == []                # samples are not the user's progress
 

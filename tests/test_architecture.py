@@ -168,6 +168,11 @@ def test_the_low_floor_stays_low():
     assert graph["screening.geometry"] == {"screening.landmarks"}
     assert graph["screening.filekind"] == {"screening.errors"}
     assert graph["screening.inputs"] == {"screening.filekind"}
+    for module in ("jsondoc", "timeseries"):
+        assert graph[f"screening.{module}"] == set(), module
+    # the typed result: below everything that makes, writes or shows it
+    assert graph["screening.results"] <= {"screening.config", "screening.errors",
+                                          "screening.jsondoc", "screening.timeseries"}
 
 
 # -- the checker itself -------------------------------------------------------------------

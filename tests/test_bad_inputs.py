@@ -17,7 +17,7 @@ import pytest
 from clips import unknown_codec_video, zero_frame_video
 from fakes import ReplayBackend, plain_frames, single_leg_series
 
-from screening import analyze_video
+from screening import analyse_video
 from screening.cli import main
 from screening.encode import H264Writer
 from screening.errors import InputError
@@ -249,13 +249,13 @@ def test_frames_that_stop_early_are_kept_and_the_result_says_the_rest_is_missing
     cut = _cut(clip, tmp_path / "cut.mp4", 0.5)
     decoded = [t for t, _ in iter_frames(cut)]
     assert 0 < decoded[-1] < 6.5
-    result = analyze_video(cut, backend=ReplayBackend(frames))
+    result = analyse_video(cut, backend=ReplayBackend(frames))
     stop_s = result.landmarks.t_s[-1]
     assert any(w.startswith(f"The video ends early or is damaged: its frames stop at "
                             f"{stop_s:.1f} s of the 8.0 s it declares")
-               for w in result.to_dict()["warnings"]), result.to_dict()["warnings"]
-    whole = analyze_video(clip, backend=ReplayBackend(frames))
-    assert not any("ends early" in w for w in whole.to_dict()["warnings"])
+               for w in result.to_result().warnings), result.to_result().warnings
+    whole = analyse_video(clip, backend=ReplayBackend(frames))
+    assert not any("ends early" in w for w in whole.to_result().warnings)
 
 
 # -- the command line, summary.csv and result.json -----------------------------------------

@@ -9,7 +9,8 @@ import threading
 from screening.batch import SUMMARY_COLUMNS, collect_inputs, run_batch, write_summary
 from screening.config import Config
 from screening.files import publish_folder
-from screening.report import RESULT_JSON, write_result_document
+from screening.outputs import write_result_folder
+from screening.results import RESULT_JSON, Result, Status
 
 
 def _touch(path, data=b"x"):
@@ -63,9 +64,10 @@ def test_summary_keeps_the_input_as_given_and_reads_person_and_date(tmp_path, mo
     assert doc["input"] == "in/clip.mp4"
     assert doc["analysed_at"]
     # a result written by another tool, with a person and no analysis time
-    write_result_document(out / "nested" / "visit2", {
+    (out / "nested" / "visit2").mkdir(parents=True)
+    (out / "nested" / "visit2" / RESULT_JSON).write_text(json.dumps({
         "input": "/data/visit2.mp4", "status": "ok", "person": {"id": "P-007"},
-        "tests": []})
+        "tests": []}))
     os.utime(out / "nested" / "visit2" / RESULT_JSON, (1.7e9, 1.7e9))
     write_summary(out)
     rows = {r["label"]: r for r in _read_summary(out)}
@@ -80,7 +82,7 @@ def test_summary_keeps_the_input_as_given_and_reads_person_and_date(tmp_path, mo
 
 def test_a_folder_replaced_by_two_writers_at_once_is_one_of_them_whole(tmp_path):
     final = tmp_path / "clip"
-    write_result_document(final, {"writer": "old"})
+    write_result_folder(final, Result(input="old.mp4", status=Status.ERROR))
     stages = []
     for writer in range(8):
         stage = tmp_path / f".clip.partial-{writer}"
@@ -109,9 +111,11 @@ def test_progress_counts_the_inputs_done_and_skipped(tmp_path, monkeypatch):
 
 
 def _ok_result(folder, input_text, config_doc):
-    """A successful result folder as an earlier run left it."""
-    write_result_document(folder, {"schema_version": "1.0", "input": input_text,
-                                   "status": "ok", "config": config_doc, "tests": []})
+    """A successful result folder as an earlier run left it (schema 1.0)."""
+    folder.mkdir(parents=True)
+    (folder / RESULT_JSON).write_text(json.dumps({
+        "schema_version": "1.0", "input": input_text, "status": "ok", "config": config_doc,
+        "tests": []}))
 
 
 def _flat(config):

@@ -161,7 +161,7 @@ def test_phone_rotation_metadata_gives_the_same_result(tmp_path, person_clip):
     code, rotated = _analyse(tmp_path / "b", clip)
     assert code == 0, rotated["error"]
     assert rotated["video"]["rotation_deg"] == 90
-    a, b = upright["tests"][0], rotated["tests"][0]
+    a, b = upright["holds"][0], rotated["holds"][0]
     assert a["stance_side"] == b["stance_side"]
     assert abs(a["pelvic_drop_deg"]["median"] - b["pelvic_drop_deg"]["median"]) < 1.0
 

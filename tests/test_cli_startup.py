@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from screening import batch, cli, cluster, config
 from screening.estimators import ESTIMATORS
 
@@ -42,6 +44,17 @@ def test_an_unknown_estimator_is_a_usage_error(tmp_path, capsys):
     except SystemExit as exc:
         assert exc.code == 2
     assert "choose from" in capsys.readouterr().err
+
+
+def test_analyse_is_the_same_command_as_analyze(tmp_path, capsys):
+    clip = tmp_path / "x.mp4"
+    clip.write_text("x")
+    args = cli.build_parser().parse_args(["analyse", str(clip), "--jobs", "2"])
+    assert args.jobs == 2 and args.inputs == [str(clip)]
+    with pytest.raises(SystemExit) as exc:       # analyze's own checks: a usage error
+        cli.main(["analyse", str(clip), "--estimator", "nope"])
+    assert exc.value.code == 2 and "choose from" in capsys.readouterr().err
+    assert "analyze (analyse)" in cli.build_parser().format_help()
 
 
 def test_cluster_without_the_extra_says_how_to_install_it(tmp_path):

@@ -130,7 +130,8 @@ def numbers(doc: dict) -> dict:
     """The measured part of a result: everything but paths, times and versions."""
     video = {k: v for k, v in doc["video"].items() if k != "path"}
     return {"video": video, **{k: doc[k] for k in ("status", "error", "estimator", "config",
-                                                 "quality", "warnings", "tests", "sides")}}
+                                                 "quality", "warnings", "holds", "sides",
+                                                 "missed_holds")}}
 
 
 @pytest.fixture(scope="module")
@@ -138,8 +139,8 @@ def local_result(tmp_path_factory, model_info) -> dict:
     """result.json of a plain local run of CLIP (no cluster)."""
     out = tmp_path_factory.mktemp("local") / "out"
     [outcome] = run_batch([CLIP], out, config=Config(), model=model_info, annotate=False)
-    assert outcome.ok, outcome.document["error"]
-    return outcome.document
+    assert outcome.ok, outcome.result.error
+    return outcome.result.to_document()
 
 
 def _broken_batch(tmp_path: Path) -> Path:
@@ -245,8 +246,8 @@ def test_a_file_that_kills_its_worker_twice_is_reported_and_the_batch_goes_on(tm
         outcomes = run_batch(inputs, tmp_path / "out", runner=runner)
     by_name = {o.input.name: o for o in outcomes}
     assert by_name["a.mp4"].ok and by_name["b.mp4"].ok
-    crashed = by_name["crash.mp4"].document
-    assert crashed["status"] == "error" and crashed["error"]["code"] == "worker_crashed"
+    crashed = by_name["crash.mp4"].result
+    assert crashed.status == "error" and crashed.error.code == "worker_crashed"
     saved = json.loads((tmp_path / "out" / "crash" / "result.json").read_text())
     assert saved["error"]["code"] == "worker_crashed"
 

@@ -42,7 +42,7 @@ def dev_results(shared_dev, tmp_path_factory, model_info):
     rows = []
     for o in outcomes:
         truth = json.loads(o.input.with_suffix(".json").read_text())
-        rows.append((o.input.stem, truth, o.document))
+        rows.append((o.input.stem, truth, o.result.to_document()))
     return rows
 
 
@@ -57,12 +57,12 @@ def test_every_clip_is_analysed_with_one_hold(dev_results):
     assert len(dev_results) == 23
     for name, _, doc in dev_results:
         assert doc["status"] == "ok", (name, doc["error"])
-        assert len(doc["tests"]) == 1, name
+        assert len(doc["holds"]) == 1, name
 
 
 def test_stance_side_is_right_on_every_clip(dev_results):
     wrong = [name for name, truth, doc in dev_results
-             if doc["tests"][0]["stance_side"] != truth["stance_side"]]
+             if doc["holds"][0]["stance_side"] != truth["stance_side"]]
     assert wrong == []
 
 
@@ -70,7 +70,7 @@ def test_hold_window_within_tolerance(dev_results):
     errors = {}
     for name, truth, doc in dev_results:
         start, end, _ = _truth_hold(truth)
-        test = doc["tests"][0]
+        test = doc["holds"][0]
         errors[name] = (test["hold_start_s"] - start, test["hold_end_s"] - end)
     worst = max(max(abs(a), abs(b)) for a, b in errors.values())
     print(f"\nhold window: worst end error {worst:.2f} s")
@@ -82,7 +82,7 @@ def test_in_sample_pelvic_drop_error_and_slope_do_not_regress(dev_results):
     true, measured, modes = [], [], []
     for _name, truth, doc in dev_results:
         true.append(_truth_hold(truth)[2])
-        measured.append(doc["tests"][0]["pelvic_drop_deg"]["median"])
+        measured.append(doc["holds"][0]["pelvic_drop_deg"]["median"])
         modes.append(truth["trunk_mode"])
     true, measured, modes = np.array(true), np.array(measured), np.array(modes)
     err = measured - true

@@ -76,7 +76,7 @@ def scenario(*, drop_deg: np.ndarray, foot_down_px: np.ndarray | float = 0.0,
 
 def analyse(series, markers=None):
     [test] = analyse_landmarks(series, Config().with_changes(estimator="leg"),
-                               markers=markers).tests
+                               markers=markers).holds
     assert test.hold.lifted_side == "left"
     return test
 
@@ -94,9 +94,9 @@ def test_drop_already_there_at_foot_off_is_read_by_the_markers():
     # the markerless estimate beside it is measured from foot-off, so it misses this drop:
     # the documented blind spot that the markers are there for
     assert test.markerless.drop_median_deg == pytest.approx(0.0, abs=0.5)
-    entry = test.to_dict()
-    assert entry["evidence"] == "markers" and entry["uncertainty_deg"] == 0.3
-    assert entry["markerless_pelvic_drop_deg"]["median"] == pytest.approx(0.0, abs=0.5)
+    entry = test.result()
+    assert entry.evidence == "markers" and entry.uncertainty_deg == 0.3
+    assert entry.markerless_pelvic_drop.median_deg == pytest.approx(0.0, abs=0.5)
 
 
 def test_free_foot_sinking_with_a_level_pelvis():
@@ -110,9 +110,9 @@ def test_free_foot_sinking_with_a_level_pelvis():
     # two apart): the result says what it rests on and carries that evidence's error
     alone = analyse(series)
     assert alone.metrics.drop_median_deg > 2.0
-    entry = alone.to_dict()
-    assert entry["evidence"] == "markerless"
-    assert entry["uncertainty_deg"] == uncertainty_deg("leg") > 1.0
+    entry = alone.result()
+    assert entry.evidence == "markerless"
+    assert entry.uncertainty_deg == uncertainty_deg("leg") > 1.0
 
 
 def test_free_foot_rising_with_a_level_pelvis():
@@ -156,7 +156,7 @@ def test_markers_lost_for_most_of_the_hold_fall_back_and_say_so():
     assert test.evidence == "markerless"
     assert "markers were seen in only" in test.evidence_note
     assert "landmarks alone" in test.evidence_note
-    assert test.to_dict()["evidence_note"] == test.evidence_note
+    assert test.result().evidence_note == test.evidence_note
 
 
 @pytest.mark.parametrize("view", ["front", "back"])

@@ -466,7 +466,7 @@ def test_live_and_recorded_drop_agree_on_the_same_frames():
                             n_people=np.ones(n, int), luma_mean=np.full(n, 120.0),
                             width_px=W, height_px=H)
     analysis = analyse_landmarks(series, Config().with_changes(estimator="leg"))
-    recorded = {t.hold.lifted_side: t.metrics.drop_median_deg for t in analysis.tests}
+    recorded = {t.hold.lifted_side: t.metrics.drop_median_deg for t in analysis.holds}
     assert set(recorded) == {"left", "right"}
     for side, expected in (("left", 5.0), ("right", -2.0)):
         assert len(live[side]) > 10

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from fakes import ReplayBackend, front_pose, series_from_xy, single_leg_series, write_video
 
-from screening import Config, analyze_video
+from screening import Config, analyse_video
 from screening.cli import main
 from screening.landmarks import LEFT_HIP, RIGHT_HIP, LandmarkSeries
 from screening.markers import MarkerSeries
@@ -370,13 +370,19 @@ def test_cli_writes_the_sheet(tmp_path, capsys):
 # --- agreement ------------------------------------------------------------------------
 
 def _hold_entry(markers, markerless, **extra):
-    entry = {"stance_side": "left", "lifted_side": "right",
+    entry = {"stance_side": "left", "lifted_side": "right", "hold_start_s": 2.0,
+             "hold_end_s": 8.0, "classification": "negative",
              "pelvic_drop_deg": {"median": markers, "peak": None},
              "markerless_pelvic_drop_deg": {"median": markerless}}
     if markers is not None:
         entry["evidence"] = "markers"
     entry.update(extra)
     return entry
+
+
+def _markerless_entry(drop):
+    return {"stance_side": "left", "hold_start_s": 2.0, "hold_end_s": 8.0,
+            "classification": "negative", "pelvic_drop_deg": {"median": drop}}
 
 
 def _write_result(folder, tests, **top):
@@ -390,11 +396,11 @@ def results(tmp_path):
     """Holds (markerless, markers): A front (5, 3) and (1, 2); B back (4, 0);
     C no marker hold; D no result.json. Differences markerless - markers: 2, -1, 4."""
     _write_result(tmp_path / "runs" / "A", [_hold_entry(3.0, 5.0), _hold_entry(2.0, 1.0),
-                                            {"pelvic_drop_deg": {"median": 9.0}}],
+                                            _markerless_entry(9.0)],
                   quality={"view": "front"})
     _write_result(tmp_path / "runs" / "B", [_hold_entry(0.0, 4.0, view="back")],
                   clothing="Leggings")
-    _write_result(tmp_path / "C", [{"pelvic_drop_deg": {"median": 1.0}}])
+    _write_result(tmp_path / "C", [_markerless_entry(1.0)])
     (tmp_path / "D").mkdir()
     return tmp_path
 
@@ -499,7 +505,7 @@ def test_pipeline_detects_markers_at_full_resolution_and_saves_them(tmp_path):
     series, frames = single_leg_series(lifted_side="right", drop_deg=6.0, fps=15,
                                        duration_s=6, lift_s=(1.5, 4.5))
     clip = _marker_clip(tmp_path / "clip.mp4", frames, scale=2)   # 1080 x 1920
-    result = analyze_video(clip, out_dir=tmp_path / "out", backend=ReplayBackend(frames),
+    result = analyse_video(clip, out_dir=tmp_path / "out", backend=ReplayBackend(frames),
                            annotate=False, config=Config().with_changes(estimator="hip_line"))
     assert result.ok, result.error
     markers = result.markers
@@ -509,7 +515,7 @@ def test_pipeline_detects_markers_at_full_resolution_and_saves_them(tmp_path):
     right_hip = series.xy_px[:, RIGHT_HIP]
     seen = markers.seen[:, 0]
     assert np.allclose(markers.centre_px[seen, 0], right_hip[seen] - (0, 15), atol=1.0)
-    [test] = result.analysis.tests
+    [test] = result.analysis.holds
     t = result.analysis.cleaned.t_s
     drop = marker_drop_deg(markers, t, test.hold)
     assert np.nanmedian(drop.drop_deg[STEADY.start // 2:STEADY.stop // 3]) == \
@@ -526,11 +532,11 @@ def test_pipeline_without_markers_gives_an_empty_marker_record(tmp_path):
     series, frames = single_leg_series(lifted_side="left", drop_deg=0.0, fps=15,
                                        duration_s=5, lift_s=(1.5, 4.0))
     clip = write_video(tmp_path / "clip.mp4", plain_frames(len(frames)), fps=15)
-    result = analyze_video(clip, backend=ReplayBackend(frames),
+    result = analyse_video(clip, backend=ReplayBackend(frames),
                            config=Config().with_changes(estimator="hip_line"))
     assert result.ok, result.error
     assert len(result.markers) == len(series) and not result.markers.any_seen
-    assert result.to_dict()["quality"]["marker_both_seen_fraction"] == 0.0
+    assert result.to_result().quality["marker_both_seen_fraction"] == 0.0
 
 
 # --- the app --------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def original(pose, clip_path):
 
 
 def first_test(series, estimator: str):
-    tests = analyse_landmarks(series, Config().with_changes(estimator=estimator)).tests
+    tests = analyse_landmarks(series, Config().with_changes(estimator=estimator)).holds
     assert tests, "no hold detected"
     return max(tests, key=lambda t: t.hold_duration_s)
 

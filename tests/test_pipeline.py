@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from fakes import ReplayBackend, plain_frames, single_leg_series, write_video
 
-from screening import Config, analyze_video
+from screening import Config, analyse_video
 from screening.encode import H264Writer
-from screening.pipeline import SCHEMA_VERSION
+from screening.results import SCHEMA_VERSION
 
 TEST_KEYS = {"stance_side", "lifted_side", "hold_start_s", "hold_end_s", "hold_duration_s",
              "pelvic_drop_deg", "time_to_drop_s", "trunk_lean_deg", "classification",
@@ -29,7 +29,7 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
     backend = ReplayBackend(frames)
     seen = []
     # the hand-made landmarks have an exact rigid pelvis: checked with the plain hip line
-    result = analyze_video(clip, out_dir=tmp_path / "out" / "subject one", backend=backend,
+    result = analyse_video(clip, out_dir=tmp_path / "out" / "subject one", backend=backend,
                            progress=lambda f, m: seen.append(f),
                            config=Config().with_changes(estimator="hip_line"))
     assert result.ok, result.error
@@ -47,7 +47,7 @@ def test_pipeline_writes_every_output_atomically(tmp_path, replayed):
     assert doc["status"] == "ok" and doc["error"] is None
     assert doc["config"]["decision"]["positive_from_deg"] == Config().decision.positive_from_deg
     assert {"path", "sha256", "source"} <= set(doc["model"] or {"path", "sha256", "source"})
-    [test] = doc["tests"]
+    [test] = doc["holds"]
     assert TEST_KEYS <= set(test)
     assert test["stance_side"] == "left" and test["lifted_side"] == "right"
     assert test["pelvic_drop_deg"]["median"] == pytest.approx(6.0, abs=0.3)
@@ -69,12 +69,12 @@ def test_error_result_is_written_and_replaces_nothing_half_done(tmp_path):
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"\x00" * 1000)
     out = tmp_path / "out" / "broken"
-    result = analyze_video(bad, out_dir=out, backend=ReplayBackend([]))
+    result = analyse_video(bad, out_dir=out, backend=ReplayBackend([]))
     assert result.status == "error"
     doc = json.loads((out / "result.json").read_text())
     assert doc["status"] == "error"
     assert set(doc["error"]) == {"code", "message", "hint"}
-    assert doc["tests"] == []
+    assert doc["holds"] == []
     assert sorted(p.name for p in out.iterdir()) == ["result.json"]
 
 
@@ -88,11 +88,11 @@ def test_a_crash_inside_the_analysis_becomes_an_error_result(tmp_path, replayed)
         def close(self):
             pass
 
-    result = analyze_video(clip, backend=Exploding())
+    result = analyse_video(clip, backend=Exploding())
     assert result.status == "error"
     assert result.error.code == "internal_error"
     assert "boom" in result.error.message
-    assert "RuntimeError" in result.to_dict()["error"]["details"]  # for the bug report
+    assert "RuntimeError" in result.to_result().error.details  # for the bug report
 
 
 def test_reanalysis_from_saved_landmarks_gives_the_same_numbers(tmp_path, replayed):
@@ -100,18 +100,18 @@ def test_reanalysis_from_saved_landmarks_gives_the_same_numbers(tmp_path, replay
     from screening.landmarks import LandmarkSeries
 
     clip, frames = replayed
-    result = analyze_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
+    result = analyse_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
                            annotate=False)
     again = analyse_landmarks(LandmarkSeries.load_npz(tmp_path / "o" / "landmarks.npz"),
                               Config())
-    assert again.tests[0].metrics == result.tests[0].metrics
+    assert again.holds[0].metrics == result.holds[0].metrics
 
 
 def test_mirrored_config_swaps_the_result(tmp_path, replayed):
     clip, frames = replayed
-    result = analyze_video(clip, backend=ReplayBackend(frames),
+    result = analyse_video(clip, backend=ReplayBackend(frames),
                            config=Config().with_changes(mirrored=True, estimator="hip_line"))
-    test = result.tests[0]
+    test = result.holds[0]
     assert test.hold.stance_side == "right"
     assert test.metrics.drop_median_deg == pytest.approx(6.0, abs=0.3)
     assert np.isfinite(test.metrics.lean_median_deg)
@@ -127,15 +127,15 @@ def test_uneven_frame_times_are_kept_in_the_annotated_video(tmp_path):
         for ms, img in zip(times_ms, plain_frames(len(frames)), strict=False):
             writer.write(img, ms / 1000)
     every = Config().with_changes(annotated_max_fps=0, max_pose_fps=0)
-    result = analyze_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
+    result = analyse_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
                            config=every)
     assert result.ok, result.error
-    assert not any("annotated video" in w for w in result.to_dict()["warnings"])
+    assert not any("annotated video" in w for w in result.to_result().warnings)
     with av.open(str(tmp_path / "o" / "annotated.mp4")) as c:
         got = [round(float(f.pts * f.time_base) * 1000) for f in c.decode(video=0)]
     np.testing.assert_allclose(np.diff(got), np.diff(times_ms - times_ms[0]), atol=1)
     # with the default 15 fps cap, frames closer than 1/15 s to the last kept are left out
-    analyze_video(clip, out_dir=tmp_path / "capped", backend=ReplayBackend(frames))
+    analyse_video(clip, out_dir=tmp_path / "capped", backend=ReplayBackend(frames))
     with av.open(str(tmp_path / "capped" / "annotated.mp4")) as c:
         capped = [round(float(f.pts * f.time_base) * 1000) for f in c.decode(video=0)]
     assert set(capped) <= set(got) and len(capped) < len(got)
@@ -146,12 +146,12 @@ def test_pose_frame_rate_cap_halves_the_pose_work_and_keeps_the_numbers(tmp_path
     clip, frames = replayed   # 30 fps
     capped, every = ReplayBackend(frames), ReplayBackend(frames)
     config = Config().with_changes(estimator="hip_line", steady_pose_fps=0)
-    a = analyze_video(clip, backend=capped, config=config)
-    b = analyze_video(clip, backend=every, config=config.with_changes(max_pose_fps=0))
+    a = analyse_video(clip, backend=capped, config=config)
+    b = analyse_video(clip, backend=every, config=config.with_changes(max_pose_fps=0))
     assert a.ok and b.ok
     assert every.calls == len(frames) and capped.calls == len(frames[::2])
     assert min(np.diff(a.landmarks.t_s)) >= 1 / 15 - 1e-6
-    [ta], [tb] = a.tests, b.tests
+    [ta], [tb] = a.holds, b.holds
     assert ta.metrics.drop_median_deg == pytest.approx(tb.metrics.drop_median_deg, abs=0.1)
     assert ta.hold_start_s == pytest.approx(tb.hold_start_s, abs=2 / 30)
     assert ta.decision.classification == tb.decision.classification
@@ -161,8 +161,8 @@ def test_steady_pose_rate_skips_still_frames_and_keeps_the_numbers(tmp_path, rep
     clip, frames = replayed   # 30 fps: 15 a second under the cap
     steady, capped = ReplayBackend(frames), ReplayBackend(frames)
     config = Config().with_changes(estimator="hip_line")
-    a = analyze_video(clip, backend=steady, config=config)
-    b = analyze_video(clip, backend=capped, config=config.with_changes(steady_pose_fps=0))
+    a = analyse_video(clip, backend=steady, config=config)
+    b = analyse_video(clip, backend=capped, config=config.with_changes(steady_pose_fps=0))
     assert a.ok and b.ok
     assert Config().video.steady_pose_fps == 5.0
     # still on two legs and in the hold: a third of the frames there
@@ -172,7 +172,7 @@ def test_steady_pose_rate_skips_still_frames_and_keeps_the_numbers(tmp_path, rep
     assert skipped.sum() == capped.calls - steady.calls
     assert not skipped[0] and not skipped[-1]
     assert not b.landmarks.filled.any()
-    [ta], [tb] = a.tests, b.tests
+    [ta], [tb] = a.holds, b.holds
     assert ta.metrics.drop_median_deg == pytest.approx(tb.metrics.drop_median_deg, abs=0.1)
     assert ta.hold_start_s == pytest.approx(tb.hold_start_s, abs=2 / 15)
     assert ta.hold_end_s == pytest.approx(tb.hold_end_s, abs=2 / 15)
@@ -196,7 +196,7 @@ def test_unwritable_output_is_an_error_result_not_an_exception(tmp_path, replaye
     clip, frames = replayed
     blocker = tmp_path / "file"
     blocker.write_text("a file where a folder should be")
-    result = analyze_video(clip, out_dir=blocker / "out", backend=ReplayBackend(frames))
+    result = analyse_video(clip, out_dir=blocker / "out", backend=ReplayBackend(frames))
     assert result.status == "error"
     assert result.error.code == "write_failed"
     assert result.analysis is not None  # the measurement itself is kept for the caller
@@ -204,23 +204,23 @@ def test_unwritable_output_is_an_error_result_not_an_exception(tmp_path, replaye
 
 def test_the_report_is_written_with_the_outputs_from_the_kept_frames(tmp_path, replayed,
                                                                      monkeypatch):
-    import screening.report_html as report_html
-    from screening.report import ReportDetails
+    import screening.keyframes as keyframes
+    from screening.outputs import ReportDetails
 
     def decoding_again(*args, **kwargs):
         raise AssertionError("the key frames were decoded from a video")
 
-    monkeypatch.setattr(report_html, "read_frames_at", decoding_again)
+    monkeypatch.setattr(keyframes, "read_frames_at", decoding_again)
     clip, frames = replayed
     out = tmp_path / "o"
-    result = analyze_video(clip, out_dir=out, backend=ReplayBackend(frames),
+    result = analyse_video(clip, out_dir=out, backend=ReplayBackend(frames),
                            report=ReportDetails(subject_label="P<7>", operator="Dr A",
                                                 notes="left knee\nsore"))
     assert result.ok, result.error
     assert sorted(p.name for p in out.iterdir()) == [
         "annotated.mp4", "landmarks.npz", "report.html", "report.pdf", "result.json",
         "timeseries.csv"]
-    assert "report_html" not in result.to_dict()["outputs"]   # result.json as before
+    assert "report_html" not in result.to_result().outputs   # result.json as before
     page = (out / "report.html").read_text()
     assert "P&lt;7&gt;" in page and "Examiner: <b>Dr A</b>" in page and "left knee" in page
     assert page.count("data:image/png;base64,") == 1 and page.count("data:image/jpeg") == 2
@@ -230,14 +230,14 @@ def test_the_report_is_written_with_the_outputs_from_the_kept_frames(tmp_path, r
 
 def test_a_failing_report_leaves_the_result_without_it(tmp_path, replayed, monkeypatch):
     import screening.report_html as report_html
-    from screening.report import ReportDetails
+    from screening.outputs import ReportDetails
 
     def broken(*args, **kwargs):
         raise RuntimeError("no fonts")
 
     monkeypatch.setattr(report_html, "render_pdf", broken)
     clip, frames = replayed
-    result = analyze_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
+    result = analyse_video(clip, out_dir=tmp_path / "o", backend=ReplayBackend(frames),
                            report=ReportDetails())
     assert result.ok, result.error
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from screening import analyze_video
+from screening import analyse_video
 
 pytestmark = [pytest.mark.model, pytest.mark.shared]
 
@@ -77,7 +77,7 @@ PARAMS = [pytest.param(clip, expected, id=clip,
 
 @pytest.mark.parametrize("clip, expected", PARAMS)
 def test_real_clip_gives_its_expected_outcome(shared_real, model_info, clip, expected):
-    doc = analyze_video(shared_real / clip, model=model_info).to_dict()
+    doc = analyse_video(shared_real / clip, model=model_info).to_result().to_document()
     error = doc["error"] or {}
     if expected.error is not None:
         assert (doc["status"], error.get("code")) == ("error", expected.error), error
@@ -85,8 +85,8 @@ def test_real_clip_gives_its_expected_outcome(shared_real, model_info, clip, exp
         assert (shared_real / clip).name not in error["message"]
         return
     assert doc["status"] == "ok", (expected.shows, error)
-    assert doc["tests"], expected.shows
-    for test in doc["tests"]:
+    assert doc["holds"], expected.shows
+    for test in doc["holds"]:
         # nothing to measure in these takes: no verdict, and the reason said
         assert test["classification"] == "inconclusive", (expected.shows, test)
         codes = [p["code"] for p in test["problems"]]

@@ -13,7 +13,7 @@ import pytest
 from conftest import SAMPLES
 from fakes import ReplayBackend, plain_frames, single_leg_series, write_video
 
-from screening import Config, ConfigError, InputError, analyze_video, reanalyse_folder
+from screening import Config, ConfigError, InputError, analyse_video, reanalyse_folder
 from screening.cli import main
 from screening.reanalysis import folder_config
 from screening.report_html import write_reports
@@ -25,7 +25,7 @@ VOLATILE = ("analysed_at", "reanalysed_from", "warnings", "outputs")
 
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory):
-    """A result folder written by analyze_video (6 deg drop, standing on the left leg),
+    """A result folder written by analyse_video (6 deg drop, standing on the left leg),
     with its printable reports and a summary.csv beside it (made once, copied per test)."""
     from screening.batch import write_summary
 
@@ -33,7 +33,7 @@ def analysed(tmp_path_factory):
     series, frames = single_leg_series(lifted_side="right", drop_deg=6.0, fps=30, duration_s=8)
     clip = write_video(root / "subject.mp4", plain_frames(len(frames)), fps=30)
     out = root / "results" / "subject"
-    result = analyze_video(clip, out_dir=out, backend=ReplayBackend(frames), config=HIP_LINE)
+    result = analyse_video(clip, out_dir=out, backend=ReplayBackend(frames), config=HIP_LINE)
     assert result.ok, result.error
     write_reports(out, subject_label="P-01")
     write_summary(out.parent)
@@ -94,16 +94,16 @@ def tmp_npz(files):
 
 
 def test_a_changed_threshold_is_honoured(folder):
-    assert _doc(folder)["tests"][0]["classification"] == "positive"   # 6 deg >= 4 deg
+    assert _doc(folder)["holds"][0]["classification"] == "positive"   # 6 deg >= 4 deg
     config = folder_config(folder).with_changes(positive_from_deg=7.0)
     result = reanalyse_folder(folder, config)
     assert result.ok
     doc = _doc(folder)
-    assert doc["tests"][0]["classification"] == "borderline"          # 2 <= 6 deg < 7
+    assert doc["holds"][0]["classification"] == "borderline"          # 2 <= 6 deg < 7
     assert doc["sides"][0]["classification"] == "borderline"
     assert doc["config"]["decision"]["positive_from_deg"] == 7.0
     assert doc["config"]["measurement"]["estimator"] == "hip_line"   # the folder's own
-    assert doc["tests"][0]["pelvic_drop_deg"]["median"] == pytest.approx(6.0, abs=0.3)
+    assert doc["holds"][0]["pelvic_drop_deg"]["median"] == pytest.approx(6.0, abs=0.3)
 
 
 def test_settings_of_the_pose_pass_cannot_change(folder):
@@ -215,13 +215,13 @@ def test_a_sample_video_reanalysed_gives_the_same_result_and_new_thresholds(tmp_
     assert same.returncode == 0, same.stderr
     after = _doc(folder)
     assert _without(after) == _without(before)
-    assert before["tests"] and before["tests"][0]["classification"] == "positive"
+    assert before["holds"] and before["holds"][0]["classification"] == "positive"
     strict = run("reanalyse", out, "--negative-below-deg", "44", "--positive-from-deg", "45")
     assert strict.returncode == 0, strict.stderr
     changed = _doc(folder)
-    assert [t["classification"] for t in changed["tests"]] == ["negative"] * len(
-        before["tests"])
-    assert [t["pelvic_drop_deg"] for t in changed["tests"]] == [
-        t["pelvic_drop_deg"] for t in before["tests"]]
+    assert [t["classification"] for t in changed["holds"]] == ["negative"] * len(
+        before["holds"])
+    assert [t["pelvic_drop_deg"] for t in changed["holds"]] == [
+        t["pelvic_drop_deg"] for t in before["holds"]]
     assert changed["config"]["decision"]["positive_from_deg"] == 45.0
-    assert (out / "summary.csv").read_text().count("negative") >= len(before["tests"])
+    assert (out / "summary.csv").read_text().count("negative") >= len(before["holds"])

@@ -34,13 +34,14 @@ from screening.records import (
 from screening.records import (
     database_url as resolve_url,
 )
+from screening.results import Result
 
 SAMPLE = SAMPLES / "both_sides.mp4"
 
 
 def fake_doc(sha: str, left: float | None = 1.0, right: float | None = 5.0,
              name: str = "clip.mp4", uncertainty: float = 0.3) -> dict:
-    """A result document as analyze_video writes it (only what the records read); by
+    """A result document as analyse_video writes it (only what the records read); by
     default measured with the pelvis markers (typical error 0.3 deg)."""
     sides = []
     for stance, drop in (("left", left), ("right", right)):
@@ -58,6 +59,11 @@ def fake_doc(sha: str, left: float | None = 1.0, right: float | None = 5.0,
             "estimator": "leg", "model": {"sha256": "m" * 64},
             "config": {"negative_below_deg": 2.0, "positive_from_deg": 4.0},
             "versions": {"pelvic-screen": "0.1.0"}, "tests": [], "sides": sides}
+
+
+def fake_result(*args, **kwargs) -> Result:
+    """:func:`fake_doc` as the records get it: read like a result.json."""
+    return Result.from_document(fake_doc(*args, **kwargs))
 
 
 @pytest.fixture(autouse=True)
@@ -143,7 +149,7 @@ def _closed_port() -> int:
 def test_read_only_database_gives_a_clear_error(tmp_path):
     data = tmp_path / "ro"
     records = open_records(env={"PELVIC_SCREEN_DATA_DIR": str(data)})
-    records.record(fake_doc("a"), person="x", source="cli")
+    records.record(fake_result("a"), person="x", source="cli")
     close_all()
     db = data / "records.sqlite"
     if os.geteuid() != 0:   # file permissions (root ignores them)
@@ -154,7 +160,7 @@ def test_read_only_database_gives_a_clear_error(tmp_path):
         url = f"sqlite:///file:{db}?mode=ro&uri=true"
     try:
         with pytest.raises(RecordsError) as info:
-            open_records(url).record(fake_doc("b"), person="x", source="cli")
+            open_records(url).record(fake_result("b"), person="x", source="cli")
         assert "read-only" in info.value.message and "writable" in info.value.hint
     finally:
         data.chmod(stat.S_IRWXU)
@@ -176,7 +182,7 @@ def test_schema_upgrades_from_base_to_head_and_back(database_url):
 
     with engine.connect() as conn:   # the migrations build exactly the ORM's tables
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-    records.record(fake_doc("a"), person="Ann", source="cli")
+    records.record(fake_result("a"), person="Ann", source="cli")
     migrate.downgrade(engine, "base")
     assert "people" not in inspect(engine).get_table_names()
     migrate.upgrade(engine)
@@ -187,17 +193,18 @@ def test_schema_upgrades_from_base_to_head_and_back(database_url):
 def test_json_history_is_imported_once_and_the_file_kept(database_url, tmp_path):
     """The earliest schema: the app's JSON history."""
     path = tmp_path / "data" / "history.json"
-    doc = {"input": "/x/run.mp4", "tests": [
+    doc = {"status": "ok", "input": "/x/run.mp4", "tests": [
         {"stance_side": "right", "classification": "positive",
          "pelvic_drop_deg": {"median": 5.0, "p25": 4.0, "p75": 6.0, "peak": 7.0},
          "trunk_lean_deg": {"median": 1.0}, "compensated": False, "time_to_drop_s": 3.0,
-         "hold_duration_s": 30.0},
+         "hold_start_s": 2.0, "hold_end_s": 32.0, "hold_duration_s": 30.0},
         {"stance_side": "left", "classification": "negative",
          "pelvic_drop_deg": {"median": 0.5, "p25": 0.2, "p75": 0.9, "peak": 1.5},
          "trunk_lean_deg": {"median": 0.1}, "compensated": False, "time_to_drop_s": None,
-         "hold_duration_s": 30.0}]}
-    history.append_history(path, history.history_entry(doc, source="upload"))
-    history.append_history(path, history.history_entry(doc, source="webcam", label="Bo"))
+         "hold_start_s": 40.0, "hold_end_s": 70.0, "hold_duration_s": 30.0}]}
+    result = Result.from_document(doc)
+    history.append_history(path, history.history_entry(result, source="upload"))
+    history.append_history(path, history.history_entry(result, source="webcam", label="Bo"))
     before = path.read_bytes()
     records = open_records(database_url, data_dir=path.parent)
     assert [p["label"] for p in records.people()] == ["Bo", "me"]
@@ -217,18 +224,18 @@ def test_json_history_is_imported_once_and_the_file_kept(database_url, tmp_path)
 
 def test_same_recording_updates_its_session_unless_forced(database_url):
     records = open_records(database_url)
-    sid, created = records.record(fake_doc("a", 1.0, 5.0), person="Ann", source="cli")
+    sid, created = records.record(fake_result("a", 1.0, 5.0), person="Ann", source="cli")
     assert created
-    sid2, created = records.record(fake_doc("a", 1.5, 5.5), person="Ann", source="cli",
+    sid2, created = records.record(fake_result("a", 1.5, 5.5), person="Ann", source="cli",
                                    operator="Dr X")
     assert (sid2, created) == (sid, False)
     (ses,) = records.sessions("Ann")
     assert [s["pelvic_drop_deg"]["median"] for s in ses["sides"]] == [1.5, 5.5]
     assert ses["operator"] == "Dr X"
-    _, created = records.record(fake_doc("a"), person="Ann", source="cli", force=True)
-    _, created3 = records.record(fake_doc("a"), person="Ann", source="cli", force=True)
+    _, created = records.record(fake_result("a"), person="Ann", source="cli", force=True)
+    _, created3 = records.record(fake_result("a"), person="Ann", source="cli", force=True)
     assert created and created3 and len(records.sessions("Ann")) == 3
-    records.record(fake_doc("a"), person="Bob", source="cli")   # another person: own session
+    records.record(fake_result("a"), person="Bob", source="cli")   # another person: own session
     assert len(records.sessions("Bob")) == 1
 
 
@@ -262,9 +269,9 @@ def test_record_result_puts_examiner_and_notes_in_the_record_and_the_report(data
 
 def test_organisations_see_only_their_own_people(database_url):
     records = open_records(database_url)
-    records.record(fake_doc("a"), person="Ann", source="upload", organisation="clinic-a")
-    records.record(fake_doc("b"), person="Ann", source="upload", organisation="clinic-b")
-    records.record(fake_doc("c"), person="Cy", source="upload", organisation="clinic-b")
+    records.record(fake_result("a"), person="Ann", source="upload", organisation="clinic-a")
+    records.record(fake_result("b"), person="Ann", source="upload", organisation="clinic-b")
+    records.record(fake_result("c"), person="Cy", source="upload", organisation="clinic-b")
     assert [p["label"] for p in records.people(organisation="clinic-a")] == ["Ann"]
     assert [p["label"] for p in records.people(organisation="clinic-b")] == ["Ann", "Cy"]
     assert records.people() == []
@@ -277,12 +284,13 @@ def test_organisations_see_only_their_own_people(database_url):
 WORKER = textwrap.dedent("""
     import json, sys
     from screening.records import open_records
+    from screening.results import Result
     url, wid, n, doc = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
     records = open_records(url, data_dir=sys.argv[5])
     for i in range(n):
-        records.record(doc, person="Same", source="batch")
+        records.record(Result.from_document(doc), person="Same", source="batch")
         other = dict(doc, input_sha256=f"{wid}x{i:03d}".ljust(64, "0"))
-        records.record(other, person=f"Diff", source="batch")
+        records.record(Result.from_document(other), person=f"Diff", source="batch")
 """)
 
 
@@ -309,9 +317,9 @@ def test_two_processes_writing_at_once_lose_nothing_and_double_nothing(database_
 
 def test_forget_deletes_the_person_and_every_record(env_db, capsys):
     records = open_records()
-    records.record(fake_doc("a"), person="Ann", source="cli")
-    records.record(fake_doc("b"), person="Ann", source="cli")
-    records.record(fake_doc("c"), person="Bob", source="cli")
+    records.record(fake_result("a"), person="Ann", source="cli")
+    records.record(fake_result("b"), person="Ann", source="cli")
+    records.record(fake_result("c"), person="Bob", source="cli")
     assert cli(["forget", "--person", "Ann"]) == 1
     assert "--yes" in capsys.readouterr().err
     assert len(records.sessions("Ann")) == 2
@@ -447,7 +455,7 @@ def test_record_result_reports_database_problems_instead_of_raising(tmp_path):
     records_url = f"postgresql://u:pw@127.0.0.1:{free_port()}/x"
     with pytest.raises(RecordsError):
         open_records(records_url)
-    outcome = record_result(fake_doc("a"), person="Ann", reports=False,
+    outcome = record_result(fake_result("a"), person="Ann", reports=False,
                             records=_DeadRecords())
     assert outcome.session_id is None and outcome.error is not None
 
@@ -487,11 +495,11 @@ def test_history_page_choose_compare_export_delete(env_db):
     import datetime as dt
 
     day = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.timezone.utc)
-    records.record(fake_doc("a", 1.0, 6.0, "first.mp4"), person="Runner <b>",
+    records.record(fake_result("a", 1.0, 6.0, "first.mp4"), person="Runner <b>",
                    source="upload", recorded_at=day)
-    records.record(fake_doc("b", 1.5, 2.5, "second.mp4"), person="Runner <b>",
+    records.record(fake_result("b", 1.5, 2.5, "second.mp4"), person="Runner <b>",
                    source="webcam", recorded_at=day + dt.timedelta(days=14))
-    records.record(fake_doc("c"), person="me", source="upload", recorded_at=day)
+    records.record(fake_result("c"), person="me", source="upload", recorded_at=day)
     at = _open_page("history", records)
     at.selectbox(key="history_person").set_value("Runner <b>").run()
     assert not at.exception, at.exception
@@ -522,9 +530,9 @@ def test_history_page_choose_compare_export_delete(env_db):
 def test_shared_database_requires_sign_in_and_separates_organisations(env_db):
     pytest.importorskip("streamlit")
     records = open_records()
-    records.record(fake_doc("a"), person="Ann", source="upload", organisation="clinic-a")
-    records.record(fake_doc("b"), person="Bob", source="upload", organisation="clinic-b")
-    records.record(fake_doc("c"), person="Loc", source="upload")
+    records.record(fake_result("a"), person="Ann", source="upload", organisation="clinic-a")
+    records.record(fake_result("b"), person="Bob", source="upload", organisation="clinic-b")
+    records.record(fake_result("c"), person="Loc", source="upload")
     at = _app("history")
     at.secrets["pelvic_screen"] = {"passwords": {"alice": "pw-a", "bob": "pw-b"},
                                    "organisations": {"alice": "clinic-a", "bob": "clinic-b"}}
@@ -549,7 +557,7 @@ def test_shared_database_requires_sign_in_and_separates_organisations(env_db):
 def test_shared_database_with_oidc_shows_only_the_sign_in_button(env_db):
     pytest.importorskip("streamlit")
     records = open_records()
-    records.record(fake_doc("a"), person="Ann", source="upload")
+    records.record(fake_result("a"), person="Ann", source="upload")
     if records.is_sqlite:
         pytest.skip("sign-in is only asked for on a database server")
     at = _app("history")

@@ -1,4 +1,5 @@
-"""The printable report and its pieces, on a hand-made output folder (no model)."""
+"""The printable report and its pieces (words, chart, key frames), on a hand-made output
+folder (no model)."""
 
 from __future__ import annotations
 
@@ -10,23 +11,46 @@ import re
 import numpy as np
 import pytest
 
+from screening.config import DecisionConfig
 from screening.encode import H264Writer
-from screening.report import write_timeseries_csv
-from screening.report_html import (
+from screening.keyframes import key_frame_times, key_frames
+from screening.outputs import write_timeseries_csv
+from screening.report_html import render_html, render_pdf, write_reports
+from screening.results import HoldResult, Result, ResultBundle, Status
+from screening.timeseries import TimeSeries
+from screening.wording import (
     estimator_note,
-    key_frame_times,
-    key_frames,
-    load_bundle,
-    read_timeseries_csv,
-    render_html,
-    render_pdf,
+    evidence_text,
+    hold_lines,
+    lean_text,
     repeated_sides,
-    result_lines,
     weak_side_text,
-    write_reports,
 )
 
 CONFIG = {"negative_below_deg": 2.0, "positive_from_deg": 4.0, "compensation_lean_deg": 5.0}
+THRESHOLDS = DecisionConfig(negative_below_deg=2.0, positive_from_deg=4.0,
+                            compensation_lean_deg=5.0)
+
+
+def load_bundle(out_dir) -> ResultBundle:
+    return ResultBundle.from_dir(out_dir)
+
+
+def a_hold(**changes) -> HoldResult:
+    return HoldResult.from_document(a_test(**changes), "a hold")
+
+
+def a_series(t, **columns) -> TimeSeries:
+    """A time series with ``columns`` given and the rest empty (NaN, "", -1, False)."""
+    n = len(t)
+    full = {"t_s": t, "phase": np.full(n, "double", dtype=object),
+            "lifted_side": np.full(n, "", dtype=object), "hold_index": np.full(n, -1),
+            "person_found": np.ones(n, bool), "landmarks_filled": np.zeros(n, bool)}
+    for name in ("hip_obliquity_deg", "pelvic_drop_deg", "trunk_lean_deg", "lift_left_leg",
+                 "lift_right_leg", "left_hip_x_px", "left_hip_y_px", "right_hip_x_px",
+                 "right_hip_y_px"):
+        full[name] = np.full(n, np.nan)
+    return TimeSeries(**{**full, **columns})
 
 
 def a_test(**changes) -> dict:
@@ -44,7 +68,7 @@ def a_test(**changes) -> dict:
 
 
 def make_output(tmp_path, tests=None, *, video=True, name="clip.mp4"):
-    """A result folder like analyze_video writes: result.json, timeseries.csv, a video."""
+    """A result folder like analyse_video writes: result.json, timeseries.csv, a video."""
     out = tmp_path / "out"
     out.mkdir()
     t = np.round(np.arange(0, 8, 0.1), 3)
@@ -52,10 +76,11 @@ def make_output(tmp_path, tests=None, *, video=True, name="clip.mp4"):
                      np.where(t <= 6.0, "hold", np.where(t < 6.5, "lower", "double"))))
     drop = np.where((t >= 2.0) & (t <= 6.0), 5 + np.sin(t), np.nan)
     drop[t == 4.5] = 9.5          # the worst moment
-    ts = {"t_s": t, "phase": phase.astype(object),
-          "lifted_side": np.where((t >= 1.5) & (t < 6.5), "left", "").astype(object),
-          "test_index": np.where((t >= 1.5) & (t < 6.5), 0, -1),
-          "pelvic_drop_deg": drop, "trunk_lean_deg": np.where(np.isfinite(drop), 1.0, np.nan)}
+    ts = a_series(t, phase=phase.astype(object),
+                  lifted_side=np.where((t >= 1.5) & (t < 6.5), "left", "").astype(object),
+                  hold_index=np.where((t >= 1.5) & (t < 6.5), 0, -1),
+                  pelvic_drop_deg=drop,
+                  trunk_lean_deg=np.where(np.isfinite(drop), 1.0, np.nan))
     write_timeseries_csv(out / "timeseries.csv", ts)
     outputs = {"result": str(out / "result.json"), "timeseries": str(out / "timeseries.csv")}
     if video:
@@ -65,25 +90,27 @@ def make_output(tmp_path, tests=None, *, video=True, name="clip.mp4"):
             rec.write(np.full((64, 48, 3), int(ti * 25), np.uint8), float(ti))
         rec.close()
         outputs["annotated_video"] = str(out / "annotated.mp4")
-    doc = {"status": "ok", "input": f"/somewhere/{name}", "error": None, "config": CONFIG,
+    doc = {"schema_version": "2.0", "status": "ok", "input": f"/somewhere/{name}",
+           "error": None, "config": CONFIG,
            "model": {"variant": "full", "sha256": "ab" * 32, "path": "m", "source": "s"},
            "versions": {"pelvic-screen": "0.1.0", "mediapipe": "1.2.3", "python": "3.11"},
-           "tests": tests if tests is not None else [a_test()], "warnings": ["short hold"],
-           "outputs": outputs, "estimator": "hip_line"}
+           "holds": tests if tests is not None else [a_test()], "warnings": ["short hold"],
+           "missed_holds": [], "outputs": outputs, "estimator": "hip_line"}
     (out / "result.json").write_text(json.dumps(doc))
     return out
 
 
 def test_timeseries_csv_round_trip_keeps_nan_and_text(tmp_path):
     out = make_output(tmp_path, video=False)
-    ts = read_timeseries_csv(out / "timeseries.csv")
-    assert ts["phase"][0] == "double" and ts["phase"][30] == "hold"
-    assert np.isnan(ts["pelvic_drop_deg"][0]) and ts["pelvic_drop_deg"][45] == pytest.approx(9.5)
-    assert ts["test_index"].dtype.kind == "f"
+    ts = TimeSeries.read_csv(out / "timeseries.csv")
+    assert ts.phase[0] == "double" and ts.phase[30] == "hold"
+    assert np.isnan(ts.pelvic_drop_deg[0]) and ts.pelvic_drop_deg[45] == pytest.approx(9.5)
+    assert ts.hold_index.dtype.kind == "i" and ts.hold_index[30] == 0
+    assert ts.person_found.dtype == bool and ts.person_found.all()
 
 
 def test_result_lines_give_numbers_with_the_middle_half_and_time_to_drop():
-    lines = result_lines(a_test(), (2.0, 4.0, 5.0))
+    lines = hold_lines(a_hold(), THRESHOLDS)
     text = " ".join(lines)
     assert "pelvis dropped (positive)" in text
     assert "median 5.2 deg" in text and "4.4 deg to 6.1 deg" in text
@@ -92,20 +119,20 @@ def test_result_lines_give_numbers_with_the_middle_half_and_time_to_drop():
 
 
 def test_result_lines_explain_compensation_and_missing_time_to_drop():
-    test = a_test(classification="negative", compensated=True, time_to_drop_s=None,
+    test = a_hold(classification="negative", compensated=True, time_to_drop_s=None,
                   trunk_lean_deg={"median": 7.0}, pelvic_drop_deg={"median": 0.5, "peak": 1,
                                                                    "p25": 0.1, "p75": 0.9})
-    text = " ".join(result_lines(test, (2.0, 4.0, 5.0)))
+    text = " ".join(hold_lines(test, THRESHOLDS))
     assert "compensated Trendelenburg" in text and "7.0 deg" in text
     assert "did not pass 4 deg" in text
 
 
 def test_weak_side_is_named_clinically_and_explained():
-    text = weak_side_text(a_test())
+    text = weak_side_text(a_hold())
     assert text.startswith("Positive right Trendelenburg")
     assert "your right hip" in text and "gluteus medius" in text
     assert "left side of your pelvis" in text
-    assert weak_side_text(a_test(weak_side=None, classification="negative")) == ""
+    assert weak_side_text(a_hold(weak_side=None, classification="negative")) == ""
 
 
 def test_key_frame_times_are_baseline_before_the_lift_and_the_largest_drop(tmp_path):
@@ -164,16 +191,14 @@ def test_write_reports_puts_both_files_next_to_the_result(tmp_path):
 
 
 def test_worst_key_frame_comes_from_the_steady_hold_not_its_edges():
-    from screening.report_html import ResultBundle
-
     t = np.arange(0, 8, 0.1)
     drop = np.where((t >= 2) & (t <= 6), 5.0, 0.0)
     drop[t.searchsorted(5.0)] = 6.0          # the real worst moment, inside the steady hold
     drop[t.searchsorted(6.0) - 1] = 12.0     # the foot going down at the end of the hold
     phase = np.array(["hold" if 2 <= v <= 6 else "double" for v in t], dtype=object)
-    doc = {"status": "ok", "tests": [{"hold_start_s": 2.0, "hold_end_s": 6.0,
-                                      "steady_start_s": 2.3, "steady_end_s": 5.7}]}
-    bundle = ResultBundle(doc, {"t_s": t, "phase": phase, "pelvic_drop_deg": drop})
+    hold = a_hold(hold_start_s=2.0, hold_end_s=6.0, steady_start_s=2.3, steady_end_s=5.7)
+    bundle = ResultBundle(Result(input="clip.mp4", status=Status.OK, holds=(hold,)),
+                          a_series(t, phase=phase, pelvic_drop_deg=drop))
     assert key_frame_times(bundle, 0)["worst"] == pytest.approx(5.0)
 
 
@@ -197,8 +222,8 @@ def test_the_report_states_the_measured_error_of_the_estimator_used(tmp_path):
 def test_a_leg_tested_twice_gets_its_own_line_in_the_report(tmp_path):
     out = make_output(tmp_path, tests=[a_test(), a_test(hold_start_s=9.0, hold_end_s=13.0)])
     doc = json.loads((out / "result.json").read_text())
-    assert repeated_sides(doc) == []             # no "sides": nothing repeated to show
-    doc["sides"] = [{"stance_side": "right", "lifted_side": "left", "tests": [0, 1],
+    assert repeated_sides(load_bundle(out).result) == []   # no "sides": nothing repeated
+    doc["sides"] = [{"stance_side": "right", "lifted_side": "left", "holds": [0, 1],
                      "n_holds": 2, "n_measured": 2, "pelvic_drop_deg": {"median": 5.2},
                      "classification": "positive", "summary": "s"}]
     (out / "result.json").write_text(json.dumps(doc))
@@ -207,12 +232,10 @@ def test_a_leg_tested_twice_gets_its_own_line_in_the_report(tmp_path):
     assert "Standing on the RIGHT leg, 2 holds (2 measured): pelvis dropped (positive), " \
            "median drop 5.2 deg." in page
     doc["sides"][0]["n_holds"] = 1
-    assert repeated_sides(doc) == []
+    assert repeated_sides(Result.from_document(doc)) == []
 
 
 def test_trunk_lean_is_said_with_its_direction():
-    from screening.report_html import lean_text
-
     away = lean_text(-6.3, compensated=False, lean_limit=5.0)
     assert away.startswith("Trunk lean: 6.3 deg away from the standing leg")
     assert "-6.3" not in away
@@ -223,22 +246,18 @@ def test_trunk_lean_is_said_with_its_direction():
 
 
 def test_evidence_and_uncertainty_are_said():
-    from screening.report_html import evidence_text
-
-    markers = evidence_text({"evidence": "markers", "uncertainty_deg": 0.3,
-                             "markerless_pelvic_drop_deg": {"median": 1.2}})
+    markers = evidence_text(a_hold(evidence="markers", uncertainty_deg=0.3,
+                                   markerless_pelvic_drop_deg={"median": 1.2}))
     assert "printed pelvis markers" in markers and "0.3 deg" in markers and "1.2 deg" in markers
-    alone = evidence_text({"evidence": "markerless", "uncertainty_deg": 4.6,
-                           "evidence_note": "The markers were seen in only 40% of the hold."})
+    alone = evidence_text(a_hold(evidence="markerless", uncertainty_deg=4.6,
+                                 evidence_note="The markers were seen in only 40% of the hold."))
     assert "landmarks alone" in alone and "4.6 deg" in alone and "40%" in alone
 
 
 def test_a_borderline_drop_names_no_weak_side_only_a_possible_one():
-    from screening.report_html import weak_side_text
-
-    text = weak_side_text({"classification": "borderline", "weak_side": None,
-                           "stance_side": "right", "lifted_side": "left",
-                           "clinical_label": "borderline right Trendelenburg"})
+    text = weak_side_text(a_hold(classification="borderline", weak_side=None,
+                                 stance_side="right", lifted_side="left",
+                                 clinical_label="borderline right Trendelenburg"))
     assert "the weak side is" not in text
     assert text.startswith("Borderline") and "may be weak, or may not" in text
 

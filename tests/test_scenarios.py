@@ -9,11 +9,12 @@ from fakes import single_leg_series
 
 from screening.analysis import analyse_landmarks
 from screening.config import Config, DecisionConfig
-from screening.decision import Problem, decide
+from screening.decision import decide
 from screening.errors import RecordingError
 from screening.landmarks import LandmarkSeries
 from screening.metrics import HoldMetrics, time_to_drop_s
 from screening.phases import detect_holds
+from screening.results import Problem
 
 # The hand-made landmarks have an exact rigid pelvis and no lifted-leg posture to speak of,
 # so the drop checks below run the plain hip-line estimator.
@@ -25,8 +26,8 @@ HIP_LINE = Config().with_changes(estimator="hip_line")
 def test_scenario_positive_drop_each_side_and_view(lifted, view):
     series, _ = single_leg_series(lifted_side=lifted, drop_deg=7.0, view=view, noise_px=0.3)
     analysis = analyse_landmarks(series, HIP_LINE)
-    assert len(analysis.tests) == 1
-    test = analysis.tests[0]
+    assert len(analysis.holds) == 1
+    test = analysis.holds[0]
     assert test.hold.lifted_side == lifted
     assert test.hold.stance_side == ("right" if lifted == "left" else "left")
     assert test.metrics.drop_median_deg == pytest.approx(7.0, abs=0.4)
@@ -39,7 +40,7 @@ def test_scenario_positive_drop_each_side_and_view(lifted, view):
 
 def test_scenario_level_pelvis_is_negative():
     series, _ = single_leg_series(drop_deg=0.0, noise_px=0.3)
-    test = analyse_landmarks(series, HIP_LINE).tests[0]
+    test = analyse_landmarks(series, HIP_LINE).holds[0]
     assert abs(test.metrics.drop_median_deg) < 0.5
     assert test.decision.classification == "negative"
     assert test.decision.weak_side is None
@@ -48,20 +49,20 @@ def test_scenario_level_pelvis_is_negative():
 
 def test_scenario_borderline_between_thresholds():
     series, _ = single_leg_series(drop_deg=3.0)
-    test = analyse_landmarks(series, HIP_LINE).tests[0]
+    test = analyse_landmarks(series, HIP_LINE).holds[0]
     assert test.decision.classification == "borderline"
 
 
 def test_scenario_rising_pelvis_is_negative():
     series, _ = single_leg_series(drop_deg=-3.0)
-    test = analyse_landmarks(series, HIP_LINE).tests[0]
+    test = analyse_landmarks(series, HIP_LINE).holds[0]
     assert test.metrics.drop_median_deg == pytest.approx(-3.0, abs=0.3)
     assert test.decision.classification == "negative"
 
 
 def test_scenario_trunk_lean_is_flagged_as_compensation():
     series, _ = single_leg_series(lifted_side="right", drop_deg=1.0, lean_deg=8.0)
-    test = analyse_landmarks(series, Config()).tests[0]
+    test = analyse_landmarks(series, Config()).holds[0]
     assert test.metrics.lean_median_deg == pytest.approx(8.0, abs=0.5)
     assert test.decision.compensated is True
     assert test.decision.weak_side == "left"
@@ -71,8 +72,8 @@ def test_scenario_trunk_lean_is_flagged_as_compensation():
 def test_scenario_mirrored_recording_swaps_sides():
     series, _ = single_leg_series(lifted_side="left", drop_deg=6.0)
     mirrored = series.swap_sides()  # what a selfie recording's labels look like
-    plain = analyse_landmarks(mirrored, HIP_LINE).tests[0]
-    fixed = analyse_landmarks(mirrored, HIP_LINE.with_changes(mirrored=True)).tests[0]
+    plain = analyse_landmarks(mirrored, HIP_LINE).holds[0]
+    fixed = analyse_landmarks(mirrored, HIP_LINE.with_changes(mirrored=True)).holds[0]
     assert plain.hold.lifted_side == "right"  # wrong without --mirrored
     assert fixed.hold.lifted_side == "left"
     assert fixed.metrics.drop_median_deg == pytest.approx(6.0, abs=0.3)
@@ -82,7 +83,7 @@ def test_scenario_both_sides_in_one_video():
     first, _ = single_leg_series(lifted_side="left", drop_deg=6.0, duration_s=8.0)
     second, _ = single_leg_series(lifted_side="right", drop_deg=0.0, duration_s=8.0)
     series = _concat(first, second)
-    tests = analyse_landmarks(series, HIP_LINE).tests
+    tests = analyse_landmarks(series, HIP_LINE).holds
     assert [t.hold.lifted_side for t in tests] == ["left", "right"]
     assert [t.decision.classification for t in tests] == ["positive", "negative"]
     assert tests[1].hold_start_s > 8.0
@@ -94,36 +95,36 @@ def test_scenario_repetitions_give_one_verdict_per_side():
     b, _ = single_leg_series(lifted_side="right", drop_deg=0.0, duration_s=8.0)
     c, _ = single_leg_series(lifted_side="left", drop_deg=3.0, duration_s=8.0)
     analysis = analyse_landmarks(_concat(_concat(a, b), c), HIP_LINE)
-    assert [t.hold.lifted_side for t in analysis.tests] == ["left", "right", "left"]
+    assert [t.hold.lifted_side for t in analysis.holds] == ["left", "right", "left"]
     right_stance, left_stance = analysis.sides
-    assert right_stance.stance_side == "right" and right_stance.test_indices == [0, 2]
+    assert right_stance.stance_side == "right" and right_stance.hold_indices == [0, 2]
     assert right_stance.n_measured == 2
     assert right_stance.metrics.drop_median_deg == pytest.approx(4.5, abs=0.4)
     assert right_stance.decision.classification == "positive"
     assert right_stance.decision.weak_side == "right"
     assert "2 of the 2 holds" in right_stance.decision.reasons[0]
-    assert left_stance.test_indices == [1]
+    assert left_stance.hold_indices == [1]
     assert left_stance.decision.classification == "negative"
-    assert left_stance.to_dict()["n_holds"] == 1
+    assert left_stance.result().n_holds == 1
 
 
 def test_scenario_side_with_only_unmeasurable_holds_is_inconclusive():
     series, _ = single_leg_series(drop_deg=6.0, lift_s=(1.5, 2.5), ramp_s=0.3, duration_s=5)
     [side] = analyse_landmarks(series, Config()).sides
     assert side.decision.classification == "inconclusive" and side.metrics is None
-    assert side.to_dict()["pelvic_drop_deg"]["median"] is None
+    assert side.result().drop_median_deg is None
 
 
 def test_scenario_video_starting_on_one_leg_uses_baseline_after():
     series, _ = single_leg_series(drop_deg=5.0, lift_s=(-1.0, 4.0), duration_s=7.0)
-    test = analyse_landmarks(series, HIP_LINE).tests[0]
+    test = analyse_landmarks(series, HIP_LINE).holds[0]
     assert test.hold.baseline[0] > test.hold.hold_end
     assert test.metrics.drop_median_deg == pytest.approx(5.0, abs=0.4)
 
 
 def test_scenario_short_hold_is_inconclusive():
     series, _ = single_leg_series(drop_deg=6.0, lift_s=(1.5, 2.5), ramp_s=0.3, duration_s=5)
-    test = analyse_landmarks(series, Config()).tests[0]
+    test = analyse_landmarks(series, Config()).holds[0]
     assert test.decision.classification == "inconclusive"
     assert any(p.code == "hold_too_short" for p in test.problems)
 
@@ -254,7 +255,7 @@ def test_scenario_feet_at_different_image_heights_on_two_legs():
     series, _ = single_leg_series(lifted_side="left", drop_deg=6.0)
     xy = series.xy_px.copy()
     xy[:, 27:33:2, 1] += 45  # the left ankle, heel and foot sit 45 px (~0.12 leg) lower
-    test = analyse_landmarks(series.with_values(xy_px=xy), HIP_LINE).tests[0]
+    test = analyse_landmarks(series.with_values(xy_px=xy), HIP_LINE).holds[0]
     assert test.hold.baseline is not None
     assert test.hold.lifted_side == "left"
     assert test.decision.classification == "positive"

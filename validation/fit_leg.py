@@ -47,7 +47,7 @@ def clip_row(truth: ClipTruth, series, config: Config, template: LegCoefficients
     except ScreeningError:
         return None
     t0, t1 = truth.hold_start_s, truth.hold_end_s
-    tests = [tr for tr in analysis.tests if tr.hold.baseline is not None]
+    tests = [tr for tr in analysis.holds if tr.hold.baseline is not None]
     if not tests:
         return None
     test = max(tests, key=lambda tr: max(0.0, min(tr.hold_end_s, t1) - max(tr.hold_start_s, t0)))

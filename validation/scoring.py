@@ -21,19 +21,15 @@ from screening.errors import ScreeningError
 from screening.estimators import DropEstimator
 from screening.landmarks import LandmarkSeries
 from screening.markers import MarkerSeries
+from screening.results import drop_band
 
 from .truth import ClipTruth
 
 
 def classify(drop_deg: float, config: Config) -> str:
-    """negative / borderline / positive with the decision thresholds of ``config``."""
-    if not math.isfinite(drop_deg):
-        return "inconclusive"
-    if drop_deg >= config.decision.positive_from_deg:
-        return "positive"
-    if drop_deg >= config.decision.negative_below_deg:
-        return "borderline"
-    return "negative"
+    """negative / borderline / positive (inconclusive for NaN) with the decision thresholds
+    of ``config``, as the pipeline's decision bands a drop."""
+    return drop_band(drop_deg, config.decision).value
 
 
 @dataclass(frozen=True)
@@ -91,7 +87,7 @@ def measure_holds(series: LandmarkSeries, config: Config,
     return [MeasuredHold(t.hold.lifted_side, t.hold_start_s, t.hold_end_s,
                          t.metrics.drop_median_deg, t.decision.classification, t.evidence,
                          (t.markerless or t.metrics).drop_median_deg)
-            for t in analysis.tests]
+            for t in analysis.holds]
 
 
 def score_clip(truth: ClipTruth, series: LandmarkSeries, config: Config,

@@ -8,7 +8,7 @@ with hand-made landmarks and a fake pose backend:
 * :mod:`.session`: :class:`LiveSession`, which the webcam callback feeds and the page reads.
 
 The live numbers are guidance only. The recording (unmirrored frames with their real
-timestamps) is analysed afterwards by :func:`screening.analyze_video`, exactly like an
+timestamps) is analysed afterwards by :func:`screening.analyse_video`, exactly like an
 uploaded file, and only that analysis produces a result.
 """
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import DecisionConfig
 from ..encode import H264Writer
 from .framing import observe
 from .protocol import GuidedProtocol, LiveStatus, LiveTimings, Stage
@@ -38,8 +39,7 @@ class LiveSession:
     recording_path: Path
     timings: LiveTimings = field(default_factory=LiveTimings)
     first_side: str = "left"
-    negative_below_deg: float = 2.0
-    positive_from_deg: float = 4.0
+    thresholds: DecisionConfig = field(default_factory=DecisionConfig)  # the line's colours
 
     def __post_init__(self) -> None:
         # guards the recorder, the status and the two flags below
@@ -90,8 +90,7 @@ class LiveSession:
         return draw_pose(rgb, frame.xy_px if found else None,
                          lines=status.overlay_lines(),
                          drop_deg=status.drop_deg if status.stage == Stage.HOLD else None,
-                         mirror=True, negative_below_deg=self.negative_below_deg,
-                         positive_from_deg=self.positive_from_deg)
+                         mirror=True, thresholds=self.thresholds)
 
     def _enter_pose(self) -> bool:
         """A frame goes into the pose backend; False once the session is finished."""

@@ -1,6 +1,6 @@
 """Markerless against marker pelvic drop over many results (Bland-Altman agreement).
 
-Reads ``result.json`` files. A hold (an entry of ``tests``) measured with markers has
+Reads ``result.json`` files (screening.results). A hold measured with markers has
 ``"evidence": "markers"``; its ``pelvic_drop_deg.median`` is then the marker drop and
 ``markerless_pelvic_drop_deg.median`` the markerless one measured on the same hold.
 Differences are markerless minus markers, in degrees. Summaries: n, bias (mean
@@ -12,15 +12,14 @@ The summary holds numbers only (no file names, no video), so a clinic can share 
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-RESULT_JSON = "result.json"
+from ..results import RESULT_JSON, Evidence, Result, ResultReadError, Status, read_result
+
 UNKNOWN = "unknown"
 SUMMARY_FORMAT = "pelvic-screen-agreement/1"
 
@@ -99,19 +98,6 @@ class AgreementSummary:
         return out
 
 
-def _finite(value) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def _median(entry: Mapping, key: str) -> float | None:
-    value = entry.get(key)
-    if isinstance(value, Mapping):
-        value = value.get("median")
-    return _finite(value)
-
-
 def _label(*candidates) -> str:
     for value in candidates:
         if isinstance(value, str) and value.strip():
@@ -119,22 +105,20 @@ def _label(*candidates) -> str:
     return UNKNOWN
 
 
-def pairs_from_result(document: Mapping, *, clothing: str | None = None) -> list[DropPair]:
-    """The marker-measured holds of one ``result.json`` document. ``clothing``
-    overrides the document's own ``clothing`` label."""
-    quality = document.get("quality") or {}
+def pairs_from_result(result: Result, *, clothing: str | None = None) -> list[DropPair]:
+    """The marker-measured holds of one result. ``clothing`` overrides the result's own
+    ``clothing`` label (a field other tools may add, like ``view`` on a hold)."""
     pairs = []
-    for hold in document.get("tests") or []:
-        if not isinstance(hold, Mapping) or hold.get("evidence") != "markers":
+    for hold in result.holds:
+        if hold.evidence is not Evidence.MARKERS or hold.markerless_pelvic_drop is None:
             continue
-        markers = _median(hold, "pelvic_drop_deg")
-        markerless = _median(hold, "markerless_pelvic_drop_deg")
+        markers = hold.pelvic_drop.median_deg
+        markerless = hold.markerless_pelvic_drop.median_deg
         if markers is None or markerless is None:
             continue
-        hold_quality = hold.get("quality") if isinstance(hold.get("quality"), Mapping) else {}
-        view = _label(hold.get("view"), hold_quality.get("view"), quality.get("view"),
-                      document.get("view"))
-        label = _label(clothing, hold.get("clothing"), document.get("clothing"))
+        view = _label(hold.extra.get("view"), hold.quality.get("view"),
+                      result.quality.get("view"), result.extra.get("view"))
+        label = _label(clothing, hold.extra.get("clothing"), result.extra.get("clothing"))
         pairs.append(DropPair(markerless, markers, view, label))
     return pairs
 
@@ -195,19 +179,16 @@ def collect_agreement(paths: Iterable[str | Path], *,
     n_read = n_with = 0
     for file in files:
         try:
-            document = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            messages.append(f"{file}: could not be read ({type(exc).__name__}: {exc}).")
-            continue
-        if not isinstance(document, Mapping):
-            messages.append(f"{file}: is not a pelvic-screen result.")
+            result = read_result(file)
+        except ResultReadError as exc:
+            messages.append(f"{file}: could not be read ({exc.message})")
             continue
         n_read += 1
         resolved = file.resolve()
         label = next((v for folder, v in labels.items()
                       if folder == resolved.parent or folder in resolved.parents), None)
-        found = pairs_from_result(document, clothing=label)
-        if document.get("status") != "ok":
+        found = pairs_from_result(result, clothing=label)
+        if result.status is not Status.OK:
             messages.append(f"{file.parent}: the analysis failed; no holds to compare.")
         elif not found:
             messages.append(f"{file.parent}: no hold was measured with markers (no marker "

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import math
 
-from ..config import MeasurementConfig
-from ..estimators import uncertainty_deg
+from ..estimators import typical_error_deg
 
 SDD_DEG = 2.8
 
@@ -23,8 +22,7 @@ SDD_DEG = 2.8
 def side_uncertainty_deg(side: dict | None) -> float:
     """The typical error of a side's drop (``uncertainty_deg`` in result.json), else the
     default estimator's."""
-    value = (side or {}).get("uncertainty_deg")
-    return float(value) if value is not None else uncertainty_deg(MeasurementConfig.estimator)
+    return typical_error_deg((side or {}).get("uncertainty_deg"))
 
 
 def noise_deg(a: dict | None, b: dict | None) -> float:

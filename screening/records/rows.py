@@ -1,13 +1,25 @@
-"""Result documents to database rows and back: a result's ``sides`` as side rows, a stored
-session as the dict the CLI, the app and the exports read, and an entry of the app's
-earlier JSON history as a result document.
+"""Results to database rows and back: a result's sides as side rows, a stored session as
+the dict the CLI, the app and the exports read (its sides read like result.json, so those
+recorded with an earlier schema come out in today's), and an entry of the app's earlier
+JSON history as a result.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
-from ..config import recorded_value
+from ..config import DecisionConfig, recorded_value
+from ..results import (
+    Classification,
+    DropStats,
+    HoldResult,
+    Result,
+    Side,
+    Status,
+    drop_band,
+)
+from ..results import SideResult as ResultSide
 from .compare import asymmetry
 from .models import ScreeningSession, SideResult
 
@@ -23,37 +35,58 @@ def iso(value: dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat(timespec="seconds")
 
 
-def side_rows(doc: dict) -> list[dict]:
-    """Column values of every ``sides`` entry of a result document (older documents
-    without ``sides``: one side per hold)."""
-    entries = doc.get("sides")
-    if not entries:
-        entries = [{**t, "n_holds": 1, "tests": [i]} for i, t in enumerate(doc.get("tests") or [])]
+def side_rows(result: Result, spreads: Mapping[str, DropStats] | None = None) -> list[dict]:
+    """Column values of every side of a result (results written before sides existed:
+    one side per hold, with its spread). ``spreads``: the p25/p75/peak of a side's drop by
+    stance side, when known (result.json's sides give the median only)."""
+    if result.sides:
+        sides = [(side, (spreads or {}).get(side.stance_side)) for side in result.sides]
+    else:
+        sides = [(_hold_as_side(i, h), h.pelvic_drop) for i, h in enumerate(result.holds)]
     rows = []
-    for pos, side in enumerate(entries):
-        drop = side.get("pelvic_drop_deg") or {}
+    for pos, (side, spread) in enumerate(sides):
         rows.append({
-            "position": pos, "stance_side": side["stance_side"],
-            "lifted_side": side.get("lifted_side"),
-            "classification": side.get("classification") or "inconclusive",
-            "drop_median_deg": drop.get("median"), "drop_p25_deg": drop.get("p25"),
-            "drop_p75_deg": drop.get("p75"), "drop_peak_deg": drop.get("peak"),
-            "trunk_lean_median_deg": (side.get("trunk_lean_deg") or {}).get("median"),
-            "weak_side": side.get("weak_side"), "compensated": bool(side.get("compensated")),
-            "n_holds": int(side.get("n_holds") or 1), "n_measured": side.get("n_measured"),
-            "entry": side,
+            "position": pos, "stance_side": side.stance_side.value,
+            "lifted_side": side.lifted_side.value,
+            "classification": side.classification.value,
+            "drop_median_deg": side.drop_median_deg,
+            "drop_p25_deg": spread.p25_deg if spread else None,
+            "drop_p75_deg": spread.p75_deg if spread else None,
+            "drop_peak_deg": spread.peak_deg if spread else None,
+            "trunk_lean_median_deg": side.trunk_lean_median_deg,
+            "weak_side": side.weak_side.value if side.weak_side else None,
+            "compensated": side.compensated,
+            "n_holds": side.n_holds, "n_measured": side.n_measured,
+            "entry": side.to_document(),
         })
     return rows
 
 
+def _hold_as_side(index: int, hold: HoldResult) -> ResultSide:
+    """A hold standing for its leg (results written before sides existed)."""
+    return ResultSide(
+        stance_side=hold.stance_side, lifted_side=hold.lifted_side,
+        classification=hold.classification, hold_indices=(index,), n_holds=1,
+        evidence=hold.evidence, uncertainty_deg=hold.uncertainty_deg,
+        drop_median_deg=hold.pelvic_drop.median_deg,
+        trunk_lean_median_deg=hold.trunk_lean_median_deg, compensated=hold.compensated,
+        weak_side=hold.weak_side, clinical_label=hold.clinical_label, summary=hold.summary,
+        reasons=hold.reasons)
+
+
 def side_dict(row: SideResult) -> dict:
-    """The side as in result.json's ``sides``: the stored entry, numbers from the columns."""
+    """The side as in result.json's ``sides`` (read like result.json, so sides recorded
+    with an earlier schema come out in today's), numbers from the columns."""
+    try:
+        entry = ResultSide.from_document(row.entry or {}, "the recorded side").to_document()
+    except ValueError:   # not readable as a side: kept as it was stored
+        entry = dict(row.entry or {})
     drop = {"median": row.drop_median_deg}
     for key, value in (("p25", row.drop_p25_deg), ("p75", row.drop_p75_deg),
                        ("peak", row.drop_peak_deg)):
         if value is not None:
             drop[key] = value
-    return {**(row.entry or {}), "stance_side": row.stance_side,
+    return {**entry, "stance_side": row.stance_side,
             "lifted_side": row.lifted_side, "classification": row.classification,
             "pelvic_drop_deg": drop, "trunk_lean_deg": {"median": row.trunk_lean_median_deg},
             "weak_side": row.weak_side, "compensated": row.compensated,
@@ -78,10 +111,13 @@ def session_dict(row: ScreeningSession, person: str) -> dict:
     return out
 
 
-def history_entry_as_result(entry: dict) -> dict:
-    """An entry of the earlier JSON history (one per hold) as a result document with one
-    side per stance leg. A leg with several holds gets the medians of their numbers and is
-    classed from them with the default thresholds (2 and 4 deg)."""
+def history_entry_as_result(entry: dict) -> tuple[Result, dict[str, DropStats]]:
+    """An entry of the earlier JSON history (one per hold) as a result with one side per
+    stance leg, and the spread of each side's drop. A leg with several holds gets the
+    medians of their numbers and is classed from them with the default thresholds (the
+    history kept no settings)."""
+    thresholds = DecisionConfig()
+    spreads: dict[str, DropStats] = {}
     by_side: dict[str, list[dict]] = {}
     for t in entry.get("tests") or []:
         by_side.setdefault(t["stance_side"], []).append(t)
@@ -98,23 +134,23 @@ def history_entry_as_result(entry: dict) -> dict:
             return round(vals[mid] if len(vals) % 2 else (vals[mid - 1] + vals[mid]) / 2, 2)
 
         if len(tests) == 1:
-            cls = tests[0].get("classification") or "inconclusive"
+            cls = Classification(tests[0].get("classification") or "inconclusive")
         elif not measured:
-            cls = "inconclusive"
+            cls = Classification.INCONCLUSIVE
         else:
-            d = med("drop_median_deg")
-            cls = "positive" if d >= 4.0 else "borderline" if d >= 2.0 else "negative"
+            cls = drop_band(med("drop_median_deg"), thresholds)
         compensated = any(t.get("compensated") for t in measured)
-        sides.append({
-            "stance_side": stance, "lifted_side": "left" if stance == "right" else "right",
-            "n_holds": len(tests), "n_measured": len(measured),
-            "pelvic_drop_deg": {"median": med("drop_median_deg"), "p25": med("drop_p25_deg"),
-                                "p75": med("drop_p75_deg")},
-            "trunk_lean_deg": {"median": med("trunk_lean_median_deg")},
-            "classification": cls, "compensated": compensated,
-            "weak_side": stance if cls in ("positive", "borderline") or compensated else None,
-            "history_tests": tests,
-        })
-    return {"status": "ok", "input": entry.get("video") or "video", "sides": sides,
-            "tests": entry.get("tests"), "config": {"negative_below_deg": 2.0,
-                                                    "positive_from_deg": 4.0}}
+        weak = cls in (Classification.POSITIVE, Classification.BORDERLINE) or compensated
+        sides.append(ResultSide(
+            stance_side=Side(stance), lifted_side=Side(stance).other, classification=cls,
+            n_holds=len(tests), n_measured=len(measured),
+            drop_median_deg=med("drop_median_deg"),
+            trunk_lean_median_deg=med("trunk_lean_median_deg"),
+            compensated=compensated, weak_side=Side(stance) if weak else None))
+        spreads[stance] = DropStats(med("drop_median_deg"), None, med("drop_p25_deg"),
+                                    med("drop_p75_deg"))
+    result = Result(input=entry.get("video") or "video", status=Status.OK, sides=tuple(sides),
+                    config={"decision": {
+                        "negative_below_deg": thresholds.negative_below_deg,
+                        "positive_from_deg": thresholds.positive_from_deg}})
+    return result, spreads

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload, sessionmaker
 
+from ..jsondoc import plain
+from ..results import DropStats, Result, ResultReadError, read_result
 from .db import RecordsError, explain, hide_password, is_sqlite, make_engine
 from .models import (
     DEFAULT_ORGANISATION,
@@ -168,36 +171,37 @@ class Records:
         return self._run("delete a person", work)
 
     # -- sessions ------------------------------------------------------------------------
-    def record(self, doc: dict, *, person: str, source: str,
+    def record(self, result: Result, *, person: str, source: str,
                organisation: str = DEFAULT_ORGANISATION, operator: str | None = None,
                notes: str | None = None, output_dir: str | Path | None = None,
                input_name: str | None = None, recorded_at: dt.datetime | None = None,
                force: bool = False, annotated_video: str | None = None,
-               record_key: str | None = None) -> tuple[int, bool]:
-        """Record one ``ok`` result document for ``person``; returns (session id, created).
+               record_key: str | None = None,
+               side_spreads: Mapping[str, DropStats] | None = None) -> tuple[int, bool]:
+        """Record one ``ok`` result for ``person``; returns (session id, created).
 
-        The same recording (same input sha256) for the same person updates its session,
-        unless ``force``: then it is recorded as a further session (a repeat)."""
-        if doc.get("status") != "ok":
+        The same recording (same input sha256; without one, the same stored result) for the
+        same person updates its session, unless ``force``: then it is recorded as a further
+        session (a repeat). ``side_spreads``: the p25/p75/peak of a side's drop by stance
+        side, when known (see :func:`screening.records.rows.side_rows`)."""
+        if not result.ok:
             raise ValueError("only successful analyses are recorded")
         label = clean_label(person)
-        sha = doc.get("input_sha256")
-        if not sha and doc.get("input") and Path(str(doc["input"])).is_file():
-            sha = sha256_of_file(doc["input"])
-        key = record_key or sha or "result:" + hashlib.sha256(json.dumps(
-            [Path(str(doc.get("input", ""))).name, doc.get("sides"), doc.get("tests")],
-            sort_keys=True, default=str).encode()).hexdigest()
-        name = input_name or Path(str(doc.get("input") or "video")).name
+        sha = result.input_sha256
+        if not sha and result.input and Path(result.input).is_file():
+            sha = sha256_of_file(result.input)
+        key = record_key or sha or "result:" + result.fingerprint
+        name = input_name or result.name
         when = recorded_at or utcnow()
         fields = {
             "source": source, "input_name": name[:500], "input_sha256": sha,
-            "model_sha256": (doc.get("model") or {}).get("sha256"),
-            "estimator": doc.get("estimator"), "config": doc.get("config"),
-            "software_version": (doc.get("versions") or {}).get("pelvic-screen"),
+            "model_sha256": (result.model or {}).get("sha256"),
+            "estimator": result.estimator, "config": plain(result.config) or None,
+            "software_version": result.versions.get("pelvic-screen"),
             "output_dir": None if output_dir is None else str(output_dir),
             "annotated_video": annotated_video,
         }
-        sides = side_rows(doc)
+        sides = side_rows(result, side_spreads)
 
         def work(s):
             who = self._person(s, label, organisation, create=True)
@@ -278,15 +282,15 @@ class Records:
         summary = ImportSummary()
         for path in files:
             try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                summary.skipped.append(f"{path}: cannot be read ({exc})")
+                result = read_result(path)
+            except ResultReadError as exc:
+                summary.skipped.append(f"{path}: cannot be read ({exc.message})")
                 continue
-            if not isinstance(doc, dict) or doc.get("status") != "ok":
+            if not result.ok:
                 summary.skipped.append(f"{path}: not a successful analysis")
                 continue
             when = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-            _, created = self.record(doc, person=person, source=source,
+            _, created = self.record(result, person=person, source=source,
                                      organisation=organisation, operator=operator,
                                      output_dir=path.parent, recorded_at=when, force=force)
             if created:
@@ -328,11 +332,12 @@ class Records:
                 continue
             if not tests:
                 continue
-            result = history_entry_as_result(entry)
+            result, spreads = history_entry_as_result(entry)
             self.record(result, person=(entry.get("label") or "").strip() or default_person,
                         source=entry.get("source") or "history", organisation=organisation,
                         recorded_at=when, input_name=entry.get("video") or "video",
-                        record_key=f"history.json:{entry.get('id') or n}")
+                        record_key=f"history.json:{entry.get('id') or n}",
+                        side_spreads=spreads)
             n += 1
 
         def mark(s):

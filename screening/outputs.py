@@ -1,53 +1,50 @@
 """Writing one input's outputs atomically: result.json, timeseries.csv, landmarks.npz,
 annotated.mp4 and (when asked) the printable report go to a hidden staging folder that
 replaces the final folder in one rename (:func:`screening.files.staged_folder`), so a
-crash or Ctrl-C never leaves a half-written result."""
+crash or Ctrl-C never leaves a half-written result.
+
+This is the one writer of result.json (:func:`write_result_json`); screening.results has
+its one reader."""
 
 from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import shutil
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from .files import staged_folder
-
-RESULT_JSON = "result.json"
-TIMESERIES_CSV = "timeseries.csv"
-LANDMARKS_NPZ = "landmarks.npz"
-ANNOTATED_MP4 = "annotated.mp4"
-
-
-def _clean_json(value):
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean_json(v) for v in value]
-    if isinstance(value, np.generic):
-        return _clean_json(value.item())
-    return value
+from .jsondoc import plain
+from .results import (
+    ANNOTATED_MP4,
+    LANDMARKS_NPZ,
+    RESULT_JSON,
+    TIMESERIES_CSV,
+    Result,
+    ResultBundle,
+)
+from .timeseries import TimeSeries
 
 
-def write_json(path: Path, document: dict) -> None:
-    path.write_text(json.dumps(_clean_json(document), indent=2, allow_nan=False) + "\n")
+def write_result_json(path: Path, result: Result) -> None:
+    """``result`` as result.json (schema screening.results.SCHEMA_VERSION)."""
+    path.write_text(json.dumps(plain(result.to_document()), indent=2, allow_nan=False)
+                    + "\n")
 
 
-def write_timeseries_csv(path: Path, timeseries: dict[str, np.ndarray]) -> None:
-    columns = list(timeseries)
+def write_timeseries_csv(path: Path, timeseries: TimeSeries) -> None:
+    columns = timeseries.columns()
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(columns)
-        for row in zip(*(timeseries[c] for c in columns), strict=True):
+        writer.writerow(list(columns))
+        for row in zip(*columns.values(), strict=True):
             writer.writerow([_csv_cell(v) for v in row])
 
 
@@ -111,7 +108,7 @@ def write_outputs(result, out_dir: Path, *, annotate: bool = True, frames=None,
                 carry_over(Path(source), stage / Path(source).name)
                 files[key] = Path(source).name
             result.outputs = {k: str(out_dir / v) for k, v in files.items()}
-            write_json(stage / RESULT_JSON, result.to_dict())
+            write_result_json(stage / RESULT_JSON, result.to_result())
             if report is not None and result.ok and result.analysis is not None:
                 _write_report(result, stage, report, frames=frames, encoding=encoding,
                               annotated=stage / ANNOTATED_MP4 if annotate else None)
@@ -130,7 +127,8 @@ def _write_report(result, stage: Path, details: ReportDetails, *, frames, encodi
     from the FrameStore (while the annotated video is encoded), else decoded from the
     annotated video once it is done (or from the input video without one)."""
     from .annotate import drawn_frames_at
-    from .report_html import load_bundle, read_frames_at, write_reports
+    from .keyframes import read_frames_at
+    from .report_html import write_reports
 
     def frames_at(times_s: list[float]) -> list:
         drawn = drawn_frames_at(times_s, result.analysis, outputs=result.config.outputs,
@@ -142,8 +140,7 @@ def _write_report(result, stage: Path, details: ReportDetails, *, frames, encodi
         return read_frames_at(annotated or result.source or result.input, times_s)
 
     try:
-        bundle = load_bundle(stage)
-        bundle.frames_at = frames_at
+        bundle = replace(ResultBundle.from_dir(stage), frames_at=frames_at)
         write_reports(stage, subject_label=details.subject_label, operator=details.operator,
                       notes=details.notes, bundle=bundle)
     except Exception:
@@ -152,7 +149,7 @@ def _write_report(result, stage: Path, details: ReportDetails, *, frames, encodi
 
 
 def _key_frame_size(rgb, max_width: int = 480):
-    """A key frame at most ``max_width`` wide, as :func:`screening.report_html.read_frames_at`
+    """A key frame at most ``max_width`` wide, as :func:`screening.keyframes.read_frames_at`
     gives them."""
     import cv2
 
@@ -174,8 +171,8 @@ def carry_over(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def write_result_document(out_dir: Path, document: dict) -> None:
-    """Replace ``out_dir`` with a folder holding only ``document`` as result.json (e.g. the
+def write_result_folder(out_dir: Path, result: Result) -> None:
+    """Replace ``out_dir`` with a folder holding only ``result`` as result.json (e.g. the
     record of a crashed worker), atomically like :func:`write_outputs`."""
     with staged_folder(Path(out_dir)) as stage:
-        write_json(stage / RESULT_JSON, document)
+        write_result_json(stage / RESULT_JSON, result)
