@@ -18,7 +18,7 @@ app: $(STAMP)
 
 ## Run the whole test suite (installs Chromium for the browser test when run as root)
 test: $(STAMP) browser-deps
-	$(VENV)/bin/ruff check screening tests app.py app_pages validation tools benchmarks
+	$(VENV)/bin/ruff check screening tests app.py validation tools benchmarks
 	$(VENV)/bin/pytest
 
 browser-deps:
@@ -29,7 +29,7 @@ browser-deps:
 	fi
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check screening tests app.py app_pages validation tools benchmarks
+	$(VENV)/bin/ruff check screening tests app.py validation tools benchmarks
 
 ## Screenshots of the app's pages into docs/screenshots (runs the browser tests)
 screenshots: $(STAMP) browser-deps

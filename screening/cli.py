@@ -1,6 +1,6 @@
 """Command line: ``pelvic-screen analyze ...`` (also spelled ``analyse``), ``reanalyse``,
-``config``, ``model``, ``markers``, ``agreement`` and the records commands (``people``,
-``history``, ``forget``, ``import``; screening.records).
+``config``, ``model``, ``markers``, ``agreement``, the records commands (``people``,
+``history``, ``forget``, ``import``; screening.records) and ``app`` (screening.app.launch).
 
 The analysis settings are flags made from the fields of screening.config (name, type,
 default, unit, range and help text), so they cannot drift from the defaults; ``--config
@@ -9,8 +9,8 @@ FILE`` reads them from a TOML file first (defaults < file < flags).
 Exit codes: 0 every input succeeded, 1 any input failed, 2 usage error or a cluster that
 cannot be used (nothing analysed), 130 interrupted.
 
-Start-up is kept short: numpy, scipy, av, mediapipe and dask are imported only by the
-command that needs them, not for ``--help``.
+Start-up is kept short: numpy, scipy, av, mediapipe, dask and streamlit are imported only
+by the command that needs them, not for ``--help``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .app.launch import add_app_command, run_app
 from .config import (
     ANALYSIS_SECTIONS,
     SECTIONS,
@@ -224,13 +225,18 @@ def build_parser() -> argparse.ArgumentParser:
                    "shorts, leggings, loose); repeat for more folders. Without it, a "
                    "result's own 'clothing' field is used, else 'unknown'")
     add_records_commands(sub)
+    add_app_command(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, streamlit_options = parser.parse_known_args(argv)  # `app` passes its options on
+    if streamlit_options and args.command != "app":
+        parser.error("unrecognized arguments: " + " ".join(streamlit_options))
     try:
+        if args.command == "app":
+            return run_app(streamlit_options)
         if args.command == "model":
             return _cmd_model(args)
         if args.command == "markers":

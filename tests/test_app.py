@@ -11,8 +11,8 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from app_pages.files import safe_name, zip_folder  # noqa: E402
-from app_pages.settings import settings_from_env  # noqa: E402
+from screening.app.files import safe_name, zip_folder  # noqa: E402
+from screening.app.settings import settings_from_env  # noqa: E402
 from screening.charts import trend_figure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,6 +175,11 @@ def test_upload_flow_shows_result_chart_video_and_downloads(data_dir, model):
     assert "No results yet" not in texts(hist)
     assert hist.dataframe
     assert hist.selectbox(key="history_person").value == "Runner <A>"
+    (row,) = hist.dataframe[0].value.to_dict("records")     # the clip stands on one leg
+    assert row["left leg result"] != "not measured" and row["left leg drop (deg)"] != ""
+    assert row["right leg result"] == "not measured" and row["right leg drop (deg)"] == ""
+    assert row["not measured, why"].startswith("No hold on the RIGHT leg was found")
+    assert any("Latest session: No hold on the RIGHT leg" in w.value for w in hist.warning)
 
 
 @pytest.mark.model
@@ -192,9 +197,16 @@ def test_batch_flow_isolates_a_broken_file_and_zips_everything(data_dir, model):
     assert not at.exception, at.exception
     result = at.session_state["batch_result"]
     rows = result["rows"]
-    statuses = {Path(r["input"]).name: r["status"] for r in rows}
+    statuses = {r["video"]: r["status"] for r in rows}
     assert statuses == {"C01.mp4": "ok", "broken.mp4": "error"}
-    assert at.dataframe
+    shown = at.dataframe[0].value.to_dict("records")
+    assert shown == rows and "None" not in {v for row in shown for v in row.values()}
+    by_leg = {(r["video"], r["standing leg"]): r for r in rows}
+    assert by_leg["C01.mp4", "left"]["result"] != "not measured"
+    assert by_leg["C01.mp4", "right"]["result"] == "not measured"
+    assert by_leg["C01.mp4", "right"]["problem"].startswith("No hold on the RIGHT leg")
+    broken = by_leg["broken.mp4", ""]
+    assert broken["result"] == "not analysed" and broken["problem"] and broken["how to fix it"]
     assert any("broken.mp4" in e.value for e in at.error)
     with zipfile.ZipFile(io.BytesIO(result["zip"])) as z:
         names = set(z.namelist())
@@ -306,7 +318,7 @@ def test_webcam_sessions_are_named_by_date_and_time(data_dir, model):
 # -- the webcam page: following one attempt to start the camera --------------------------
 
 def test_camera_attempt_is_followed_from_start_to_end():
-    from app_pages.webcam import follow_camera
+    from screening.app.webcam import follow_camera
 
     assert follow_camera(None, signalling=False, playing=False, now_s=1.0) is None
     run = follow_camera(None, signalling=True, playing=False, now_s=2.0)    # START
@@ -323,7 +335,7 @@ def test_camera_attempt_is_followed_from_start_to_end():
 
 
 def test_a_camera_that_stops_early_says_how_far_it_got():
-    from app_pages.webcam import CameraRun, StreamState, camera_outcome
+    from screening.app.webcam import CameraRun, StreamState, camera_outcome
 
     no_frames = StreamState(frames=0, last_frame_s=None, error=None)
     frames = StreamState(frames=60, last_frame_s=12.0, error=None)

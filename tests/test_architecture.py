@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "screening"
 POSE_ADAPTER_DIR = ROOT / PACKAGE / "pose"
 # where mediapipe must not be imported: everything of the project outside screening/pose/
-NO_MEDIAPIPE = ("screening", "app.py", "app_pages", "validation", "tools", "benchmarks",
+NO_MEDIAPIPE = ("screening", "app.py", "validation", "tools", "benchmarks",
                 "tests")
 
 
@@ -173,6 +173,26 @@ def test_the_low_floor_stays_low():
     # the typed result: below everything that makes, writes or shows it
     assert graph["screening.results"] <= {"screening.config", "screening.errors",
                                           "screening.jsondoc", "screening.timeseries"}
+
+
+def test_the_app_is_a_shell_that_only_the_command_line_reaches():
+    """screening/app/ (the Streamlit app) is on the top floor: no module of the library
+    imports it, except the command line's `app` command (screening.app.launch), and only
+    the app imports Streamlit."""
+    graph = import_graph()
+    app = {m for m in graph if m == "screening.app" or m.startswith("screening.app.")}
+    assert {"screening.app.main", "screening.app.launch", "screening.app.batch",
+            "screening.app.entry.pelvic_screen_app"} <= app
+    reaching = {(m, t) for m in graph.keys() - app for t in graph[m] & app}
+    assert reaching == {("screening.cli", "screening.app.launch")}
+    offenders = []
+    for path in python_files(PACKAGE):
+        if path.is_relative_to(ROOT / PACKAGE / "app"):
+            continue
+        for module, _names, line in imported_names(path):
+            if module.split(".")[0] in ("streamlit", "streamlit_webrtc"):
+                offenders.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not offenders, "only screening/app/ may import Streamlit:\n" + "\n".join(offenders)
 
 
 # -- the checker itself -------------------------------------------------------------------

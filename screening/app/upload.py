@@ -14,7 +14,9 @@ from .publish import finish_output, run_with_progress
 from .results import show_bundle, show_marker_sheet
 from .settings import Settings
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_videos"
+# the rendered sample clips of a checkout (beside screening/); an installed package has none
+# (the wheel holds no videos) and the page then offers no samples
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_videos"
 
 
 def page(settings: Settings, account: Account) -> None:

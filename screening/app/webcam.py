@@ -172,7 +172,7 @@ def page(settings: Settings, account: Account) -> None:
         from streamlit_webrtc import WebRtcMode, webrtc_streamer
     except ImportError:
         st.error("The webcam needs the streamlit-webrtc package.")
-        st.info("**How to fix it:** `pip install -e '.[app]'`")
+        st.info("**How to fix it:** `pip install 'pelvic-screen[app]'`")
         return
     try:
         model = pose_model()

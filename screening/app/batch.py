@@ -4,18 +4,17 @@ with everything."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import streamlit as st
 
-from screening.batch import run_batch, summary_rows
-from screening.wording import CLASS_WORDS
+from screening.batch import run_batch
 
 from .account import Account, choose_person
 from .files import UPLOAD_TYPES, file_uploader, new_workdir, save_uploads, zip_folder
 from .publish import bar_progress, finish_output
 from .results import show_bundle
 from .settings import Settings
+from .tables import HINT, PROBLEM, batch_rows
 
 
 def page(settings: Settings, account: Account) -> None:
@@ -40,23 +39,19 @@ def page(settings: Settings, account: Account) -> None:
                                  account=account) for o in outcomes]
         shutil.rmtree(inputs_dir, ignore_errors=True)
         st.session_state["batch_result"] = {
-            "rows": summary_rows(outcomes), "bundles": bundles,
+            "rows": batch_rows(b.result for b in bundles), "bundles": bundles,
             "zip": zip_folder(out_root)}
     result = st.session_state.get("batch_result")
     if result is None:
         return
     st.subheader("Summary")
-    table = []
-    for row in result["rows"]:
-        table.append({
-            "video": Path(row["input"]).name, "status": row["status"],
-            "standing leg": row.get("stance_side", ""),
-            "result": CLASS_WORDS.get(row.get("classification", ""), ""),
-            "pelvic drop (deg)": row.get("pelvic_drop_median_deg"),
-            "time to drop (s)": row.get("time_to_drop_s"),
-            "problem": row.get("error_message", ""),
-        })
-    st.dataframe(table, hide_index=True, width="stretch")
+    # the long texts get wide columns
+    st.dataframe(result["rows"], hide_index=True, width="stretch", column_config={
+        PROBLEM: st.column_config.TextColumn(PROBLEM, width="large"),
+        HINT: st.column_config.TextColumn(HINT, width="large")})
+    st.caption("A video that could not be analysed, or a leg that was not measured, says "
+               "why and how to fix it in the last two columns; each video's own section "
+               "below has the whole result.")
     st.download_button("Download everything (zip: JSON, CSV, reports, videos)", result["zip"],
                        file_name="pelvic-screen-results.zip", mime="application/zip",
                        key="batch_zip")

@@ -4,22 +4,16 @@ deletion."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import streamlit as st
 
 from screening.charts import trend_figure
-from screening.records import (
-    SDD_DEG,
-    asymmetry,
-    compare_sessions,
-    sessions_csv,
-)
-from screening.wording import CLASS_WORDS
+from screening.records import SDD_DEG, asymmetry, sessions_csv
 
 from .account import Account, md_escape
 from .settings import Settings
+from .tables import comparison_rows, session_missed_holds, session_rows, session_title
 
 
 def page(settings: Settings, account: Account) -> None:
@@ -53,7 +47,10 @@ def page(settings: Settings, account: Account) -> None:
                    f"than {SDD_DEG:g} deg (the smallest detectable difference of video pelvic "
                    "drop, Dingenen 2018) and than the two measurements' errors together.")
         st.markdown("##### Sessions")
-        st.dataframe(session_rows(sessions), hide_index=True, width="stretch")
+        st.dataframe(session_rows(sessions), hide_index=True, width="stretch",
+                     column_config={"not measured, why": st.column_config.TextColumn(
+                         "not measured, why", width="large")})
+        show_missed_legs(sessions)
         show_comparison(sessions)
         st.markdown("##### Export")
         stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in person) or "person"
@@ -94,17 +91,7 @@ def show_comparison(sessions: list[dict]) -> None:
                                format_func=titles.get)
     a = next(ses for ses in sessions if ses["id"] == first)
     b = next(ses for ses in sessions if ses["id"] == second)
-    rows = []
-    for row in compare_sessions(a, b):
-        verdict = ("" if row["exceeds_noise"] is None else
-                   "yes: a real change" if row["exceeds_noise"] else "no: within the noise")
-        rows.append({"standing leg": row["stance_side"],
-                     "earlier drop (deg)": row["before_deg"],
-                     "later drop (deg)": row["after_deg"],
-                     "change (deg)": row["difference_deg"],
-                     "noise (deg)": row["noise_deg"],
-                     "beyond the noise?": verdict})
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.dataframe(comparison_rows(a, b), hide_index=True, width="stretch")
     for label, ses in (("Earlier", a), ("Later", b)):
         asym = asymmetry(ses)
         if asym is not None:
@@ -113,27 +100,7 @@ def show_comparison(sessions: list[dict]) -> None:
                        + f" the noise ({asym['noise_deg']:g} deg).")
 
 
-def session_title(ses: dict) -> str:
-    when = dt.datetime.fromisoformat(ses["recorded_at"]).astimezone()
-    return f"{when:%Y-%m-%d %H:%M} · {ses['input']} ({ses['source']})"
-
-
-def session_rows(sessions: list[dict]) -> list[dict]:
-    """One row per session (one visit): both legs and their asymmetry."""
-    rows = []
-    for ses in reversed(sessions):
-        row = {"date": session_title(ses).split(" · ")[0], "video": ses["input"],
-               "source": ses["source"]}
-        for side in ("left", "right"):
-            entry = next((e for e in ses["sides"] if e["stance_side"] == side), None)
-            drop = None if entry is None else entry["pelvic_drop_deg"]["median"]
-            row[f"{side} leg drop (deg)"] = drop
-            row[f"{side} leg result"] = "" if entry is None else CLASS_WORDS.get(
-                entry["classification"], entry["classification"])
-        asym = asymmetry(ses)
-        row["left - right (deg)"] = None if asym is None else asym["difference_deg"]
-        row["asymmetry beyond the noise"] = (
-            "" if asym is None else
-            f"{'yes' if asym['exceeds_noise'] else 'no'} (noise {asym['noise_deg']:g} deg)")
-        rows.append(row)
-    return rows
+def show_missed_legs(sessions: list[dict]) -> None:
+    """The newest session's legs that were not measured: why, and what to do."""
+    for missed in session_missed_holds(sessions[-1]):
+        st.warning(f"Latest session: {missed.message} {missed.hint}")
