@@ -31,7 +31,8 @@ def add_analyze_command(sub) -> None:
         "analyze", aliases=["analyse"], help="analyse one or more videos (files or folders)",
         description="Analyse single-leg-stance videos. For each input, writes "
         "DIR/<name>/result.json, timeseries.csv, landmarks.npz and annotated.mp4, and "
-        f"DIR/{SUMMARY_CSV} with one row per detected hold of every result in DIR. The "
+        f"DIR/{SUMMARY_CSV} with one row per detected hold, and per leg never measured, of "
+        "every result in DIR. The "
         "settings are the defaults, then a --config file, then the setting flags. Exit code: "
         "0 all succeeded, 1 any input failed, 2 usage error (also a bad setting) or a cluster "
         "that cannot be used, 130 interrupted.")
