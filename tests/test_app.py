@@ -192,8 +192,12 @@ def test_batch_flow_isolates_a_broken_file_and_zips_everything(data_dir, model):
     assert not at.exception, at.exception
     result = at.session_state["batch_result"]
     rows = result["rows"]
-    statuses = {Path(r["input"]).name: r["status"] for r in rows}
-    assert statuses == {"C01.mp4": "ok", "broken.mp4": "error"}
+    statuses = {}   # a leg never measured has a row of its own (status not_measured)
+    for r in rows:
+        statuses.setdefault(Path(r["input"]).name, set()).add(r["status"])
+    assert statuses.keys() == {"C01.mp4", "broken.mp4"}
+    assert "ok" in statuses["C01.mp4"] <= {"ok", "not_measured"}
+    assert statuses["broken.mp4"] == {"error"}
     assert at.dataframe
     assert any("broken.mp4" in e.value for e in at.error)
     with zipfile.ZipFile(io.BytesIO(result["zip"])) as z:
