@@ -15,8 +15,7 @@ from typing import Any
 
 from .errors import ScreeningError
 from .jsondoc import REQUIRED, Fields, plain
-from .result_words import Classification, Evidence, Side
-from .result_words import word_value as _value
+from .result_words import Classification, Evidence, Side, word_value
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,7 @@ class HoldResult:
             "hold_duration_s": self.hold_duration_s,
             "steady_start_s": self.steady_start_s,
             "steady_end_s": self.steady_end_s,
-            "evidence": _value(self.evidence),
+            "evidence": word_value(self.evidence),
             "uncertainty_deg": self.uncertainty_deg,
         }
         if self.evidence_note:
@@ -205,7 +204,7 @@ class SideResult:
             "holds": list(self.hold_indices),
             "n_holds": self.n_holds,
             "n_measured": self.n_measured,
-            "evidence": _value(self.evidence),
+            "evidence": word_value(self.evidence),
             "uncertainty_deg": self.uncertainty_deg,
             "pelvic_drop_deg": {"median": self.drop_median_deg},
             "trunk_lean_deg": {"median": self.trunk_lean_median_deg},
@@ -292,7 +291,7 @@ def _median(f: Fields, key: str) -> float | None:
 def _verdict_document(part: HoldResult | SideResult) -> dict:
     """The decision's part of a hold's or a side's entry."""
     return {"classification": part.classification.value, "compensated": part.compensated,
-            "weak_side": _value(part.weak_side), "clinical_label": part.clinical_label,
+            "weak_side": word_value(part.weak_side), "clinical_label": part.clinical_label,
             "summary": part.summary, "reasons": list(part.reasons)}
 
 
