@@ -1,7 +1,8 @@
 """From a landmark series to holds, quality and a per-frame time series (no model, no I/O).
 
 This is everything after pose estimation, so a saved ``landmarks.npz`` can be analysed
-again without the model (``LandmarkSeries.load_npz``).
+again without the model (``LandmarkSeries.load_npz``). Whether the recording and each hold
+can be measured at all is screening.checks.
 """
 
 from __future__ import annotations
@@ -11,22 +12,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .config import Config, DecisionConfig, PhasesConfig, RecordingConfig
+from .checks import KEY_POINTS, check_recording, hold_problems
+from .config import Config, DecisionConfig
 from .decision import Decision, decide
 from .errors import RecordingError
 from .estimators import DropEstimator, get_estimator, uncertainty_deg
-from .geometry import camera_view, frontal_ratio, hip_obliquity_deg, hip_width_px
-from .landmarks import (
-    LEFT_ANKLE,
-    LEFT_HIP,
-    LEFT_KNEE,
-    LEFT_SHOULDER,
-    RIGHT_ANKLE,
-    RIGHT_HIP,
-    RIGHT_KNEE,
-    RIGHT_SHOULDER,
-    LandmarkSeries,
-)
+from .geometry import hip_obliquity_deg
+from .jsondoc import rounded
+from .landmarks import LEFT_HIP, RIGHT_HIP, LandmarkSeries
 from .markers import MarkerSeries
 from .markers.drop import marker_drop_deg, marker_evidence, marker_sides_agree
 from .metrics import HoldMetrics, summarise_hold, trunk_lean_deg
@@ -48,8 +41,6 @@ from .timeseries import TimeSeries
 # The webcam protocol (screening.live) and the recording instructions of uploads and
 # batches (content/howto.md) both ask for a hold on each leg.
 STANCE_SIDES_ASKED = (Side.LEFT, Side.RIGHT)
-KEY_POINTS = (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE,
-              LEFT_ANKLE, RIGHT_ANKLE)
 
 
 @dataclass(frozen=True)
@@ -86,13 +77,13 @@ class HoldMeasurement:
             steady_start_s=round(self.steady_start_s, 3),
             steady_end_s=round(self.steady_end_s, 3),
             evidence=Evidence(self.evidence),
-            uncertainty_deg=_num(self.uncertainty_deg),
+            uncertainty_deg=rounded(self.uncertainty_deg),
             evidence_note=self.evidence_note,
             pelvic_drop=_drop_stats(m),
             markerless_pelvic_drop=None if self.markerless is None
             else _drop_stats(self.markerless),
             time_to_drop_s=None if m.time_to_drop_s is None else round(m.time_to_drop_s, 3),
-            trunk_lean_median_deg=_num(m.lean_median_deg),
+            trunk_lean_median_deg=rounded(m.lean_median_deg),
             problems=tuple(self.problems),
             quality={"valid_fraction": round(m.valid_fraction, 3),
                      "filled_fraction": round(m.filled_fraction, 3)},
@@ -101,8 +92,8 @@ class HoldMeasurement:
 
 
 def _drop_stats(m: HoldMetrics) -> DropStats:
-    return DropStats(_num(m.drop_median_deg), _num(m.drop_peak_deg), _num(m.drop_p25_deg),
-                     _num(m.drop_p75_deg))
+    return DropStats(rounded(m.drop_median_deg), rounded(m.drop_peak_deg),
+                     rounded(m.drop_p25_deg), rounded(m.drop_p75_deg))
 
 
 def _verdict(d: Decision) -> dict:
@@ -112,10 +103,6 @@ def _verdict(d: Decision) -> dict:
             "weak_side": None if d.weak_side is None else Side(d.weak_side),
             "clinical_label": d.clinical_label, "summary": d.plain_summary,
             "reasons": tuple(d.reasons)}
-
-
-def _num(value: float, digits: int = 2):
-    return None if value is None or not np.isfinite(value) else round(float(value), digits)
 
 
 @dataclass(frozen=True)
@@ -140,9 +127,9 @@ class SideMeasurement:
             n_holds=len(self.hold_indices),
             n_measured=self.n_measured,
             evidence=Evidence(self.evidence) if self.evidence else None,
-            uncertainty_deg=_num(self.uncertainty_deg),
-            drop_median_deg=_num(m.drop_median_deg) if m else None,
-            trunk_lean_median_deg=_num(m.lean_median_deg) if m else None,
+            uncertainty_deg=rounded(self.uncertainty_deg),
+            drop_median_deg=rounded(m.drop_median_deg) if m else None,
+            trunk_lean_median_deg=rounded(m.lean_median_deg) if m else None,
             **_verdict(self.decision),
         )
 
@@ -210,73 +197,6 @@ class Analysis:
     sides: list[SideMeasurement] = field(default_factory=list)
     # the legs the protocol asked for that no hold stood on
     missed_holds: tuple[MissedHold, ...] = ()
-
-
-def check_recording(series: LandmarkSeries, checks: RecordingConfig, *, min_visibility: float,
-                    mirrored: bool) -> dict:
-    """Whole-recording checks. Returns quality numbers; raises RecordingError when the
-    recording cannot be measured at all, with what to change. ``min_visibility``: below it
-    a landmark does not count as in the picture; ``mirrored``: labels already swapped for
-    a selfie-view recording (for the camera view)."""
-    n = len(series)
-    duration = float(series.t_s[-1] - series.t_s[0]) if n > 1 else 0.0
-    found = series.detected()
-    found_fraction = float(found.mean()) if n else 0.0
-    luma = float(np.nanmean(series.luma_mean)) if n else float("nan")
-    second = float((series.n_people >= 2).mean()) if n else 0.0
-    quality = {"n_frames": n, "duration_s": round(duration, 3),
-               "fps_measured": _num(series.fps), "person_found_fraction": round(found_fraction, 3),
-               "second_person_fraction": round(second, 3), "mean_brightness": _num(luma, 1)}
-    if duration < checks.min_duration_s:
-        raise RecordingError(f"The video is too short ({duration:.1f} s).",
-                             "Record the whole test: 2-3 s on both legs, then lift one foot "
-                             "and hold (30 s is standard).", code="too_short")
-    if found_fraction < checks.min_person_fraction:
-        if np.isfinite(luma) and luma < checks.dark_luma:
-            raise RecordingError(
-                f"The video is too dark to find the person (mean brightness {luma:.0f}/255).",
-                "Turn on the light or face a window; avoid a bright window behind you.",
-                code="too_dark")
-        raise RecordingError(
-            f"No person was found in {100 * (1 - found_fraction):.0f}% of the video.",
-            "Stand 2-4 m from the camera, whole body in view, facing it.", code="no_person")
-    if second > checks.max_second_person_fraction:
-        raise RecordingError(
-            f"Two or more people are in view in {100 * second:.0f}% of the video.",
-            "Only the person being tested should be in view; ask others to step out.",
-            code="two_people")
-    sub = series.xy_px[found]
-    vis = series.visibility[found]
-    h, w = series.height_px, series.width_px
-    inside = ((sub[..., 0] >= 0) & (sub[..., 0] <= w) & (sub[..., 1] >= 0) & (sub[..., 1] <= h)
-              & (vis >= min_visibility))
-    feet_in = float(inside[:, [LEFT_ANKLE, RIGHT_ANKLE]].all(axis=1).mean())
-    trunk_in = float(inside[:, [LEFT_HIP, RIGHT_HIP, LEFT_SHOULDER, RIGHT_SHOULDER]]
-                     .all(axis=1).mean())
-    quality.update({"feet_in_frame_fraction": round(feet_in, 3),
-                    "trunk_in_frame_fraction": round(trunk_in, 3)})
-    if trunk_in < 0.5:
-        raise RecordingError("The hips and shoulders are out of the picture for most of the "
-                             "video.", "Step back or tilt the camera so your whole body is "
-                             "visible, head to feet.", code="cut_off")
-    if feet_in < 0.5:
-        raise RecordingError("The feet are not visible for most of the video.",
-                             "Step back until your feet are visible, or tilt the camera down.",
-                             code="cut_off")
-    ratio = frontal_ratio(series.xy_px)
-    hip_width = float(np.nanmedian(hip_width_px(sub)))
-    quality.update({"frontal_ratio": _num(ratio, 3), "hip_width_px": _num(hip_width, 1),
-                    "view": camera_view(series.xy_px, mirrored=mirrored)})
-    if np.isfinite(ratio) and ratio < checks.min_frontal_ratio:
-        raise RecordingError("The person is seen from the side, not from the front.",
-                             "Face the camera (or turn your back to it) so both hips are "
-                             "visible side by side.", code="side_view")
-    if not np.isfinite(hip_width) or hip_width < checks.min_hip_width_px:
-        raise RecordingError(f"The person is too small in the picture (hips {hip_width:.0f} px "
-                             "apart).", "Move closer so your body fills most of the frame "
-                             "height (head to feet), or record at a higher resolution.",
-                             code="too_small")
-    return quality
 
 
 def analyse_landmarks(series: LandmarkSeries, config: Config, *,
@@ -364,47 +284,6 @@ def analyse_landmarks(series: LandmarkSeries, config: Config, *,
     return Analysis(measured, quality, timeseries, cleaned, warnings,
                     summarise_sides(measured, config.decision),
                     missed_holds([h.hold.stance_side for h in measured], stance_sides_asked))
-
-
-def hold_problems(series: LandmarkSeries, hold: Hold, metrics: HoldMetrics, *,
-                  phases: PhasesConfig, max_markerless_rise_deg: float,
-                  evidence: str = "markerless") -> list[Problem]:
-    """Why a hold cannot be trusted: too short for ``phases.min_hold_s``, no baseline,
-    hips not tracked, body cut off, or (markerless only) a rise beyond
-    ``max_markerless_rise_deg``."""
-    t = series.t_s
-    problems = []
-    duration = float(t[hold.hold_end - 1] - t[hold.hold_start])
-    if duration < phases.min_hold_s:
-        problems.append(Problem("hold_too_short", f"The hold lasted only {duration:.1f} s.",
-                                f"Hold the foot up for at least {phases.min_hold_s:g} s "
-                                f"({phases.standard_hold_s:g} s is standard)."))
-    if hold.baseline is None:
-        problems.append(Problem("no_baseline", "There is no moment on both legs before or after "
-                                "this hold to compare with.", "Stand still on both legs for 2-3 s "
-                                "before lifting the foot."))
-    if metrics.valid_fraction < 0.7:
-        problems.append(Problem("hips_not_tracked", "The hips were not tracked during most of "
-                                "the hold.", "Wear clothes that show the hips and keep the whole "
-                                "body in view."))
-    sl = slice(hold.hold_start, hold.hold_end)
-    xy = series.xy_px[sl][:, KEY_POINTS]
-    outside = ((xy[..., 0] < 0) | (xy[..., 0] > series.width_px) | (xy[..., 1] < 0)
-               | (xy[..., 1] > series.height_px)).any(axis=1)
-    if outside.mean() > 0.2:
-        problems.append(Problem("cut_off", "Part of the body left the picture during the hold.",
-                                "Step back until your whole body, feet included, is visible."))
-    rise = -metrics.drop_median_deg
-    if evidence == "markerless" and np.isfinite(rise) and rise > max_markerless_rise_deg:
-        # the landmark estimate reads a foot lifted higher as the pelvis rising; a hip hike
-        # (the normal response) is a few degrees, not this much
-        problems.append(Problem(
-            "foot_rose", f"The lifted foot rose during the hold, as if the pelvis rose "
-            f"{rise:.0f} deg on that side; a hip hike is rarely more than a few degrees, so "
-            "the foot was probably lifted higher, which the camera cannot tell from the pelvis.",
-            "Keep the lifted foot at one height through the hold (hold the knee at the same "
-            "level), or wear the printed pelvis markers."))
-    return problems
 
 
 def _timeseries(cleaned: LandmarkSeries, raw: LandmarkSeries, holds: list[Hold],

@@ -12,315 +12,51 @@ Sections (each a frozen dataclass, and a table of the TOML settings file):
 * ``outputs``     the annotated video (:class:`OutputsConfig`)
 
 Every setting carries its unit, accepted range and help text in its field's metadata
-(:func:`setting`). The validation messages, the command-line flags (screening.cli) and the
-commented settings file (``pelvic-screen config --print``, :func:`to_toml`) are all made
-from them, so none of them can drift from the defaults. Setting names are unique across
-sections, so a flag or a :meth:`Config.with_changes` keyword needs no section.
+(screening.setting). The validation messages, the command-line flags (screening.cli) and
+the commented settings file (``pelvic-screen config --print``, :func:`to_toml`) are
+all made from them, so none of them can drift from the defaults; a help text that names a
+constant of the code is made from it. Setting names are unique across sections, so a flag
+or a :meth:`Config.with_changes` keyword needs no section.
 
 Where the values come from, lowest first: the defaults here < a TOML file
-(``--config FILE``, :func:`read_config_file`) < command-line flags. docs/CONFIG.md
-describes the file.
+(``--config FILE``, :func:`read_config_file`) < command-line flags. docs/CONFIG.md describes
+the file.
 
-Defaults and where they come from (docs/MEASUREMENT.md explains each):
-
-* ``negative_below_deg`` = 2.0 and ``positive_from_deg`` = 4.0: the smallest detectable
-  difference of 2-D video pelvic drop is 2.7-2.8 deg (Dingenen 2018, Phys Ther Sport
-  33:40) and the goniometer MDC in Trendelenburg stance is 4 deg (Youdas 2007, J Sport
-  Rehabil 16:326). Below 2 deg a drop cannot be told from a level pelvis; from 4 deg it
-  exceeds the MDC; between the two the result is ``borderline``.
-* ``compensation_lean_deg`` = 5.0: a trunk lean toward the stance side beyond what
-  posture noise explains hides a drop (compensated Trendelenburg).
-* ``standard_hold_s`` = 30: the standard single-leg stance (Hardcastle & Nade 1985).
-* ``lowpass_cutoff_hz`` = 5.0: zero-phase low-pass, within the usual 4-6 Hz of gait tools.
-* ``max_pose_fps`` = 15: the drop is low-passed at 5 Hz, so 15 samples a second keep all
-  of it; on 30 fps video this halves the pose model's work (docs/BENCHMARK.md and
-  docs/VALIDATION.md measure it).
-* ``steady_pose_fps`` = 5: where nothing moves (the two-leg baseline, the hold) the pose
-  model sees 5 frames a second and the frames between are interpolated; the lift and the
-  lowering get every frame under ``max_pose_fps`` (screening.pose.rate; docs/BENCHMARK.md
-  and docs/VALIDATION.md measure it).
+The sections and where their defaults come from: screening.config_sections.
 """
 
 from __future__ import annotations
 
 import difflib
-import math
 import sys
+import textwrap
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .config_sections import (
+    ANALYSIS_SECTIONS,
+    ESTIMATOR_NAMES,
+    SECTIONS,
+    STEADY_SETTLE_S,
+    STEADY_STILL_TORSO,
+    DecisionConfig,
+    MeasurementConfig,
+    OutputsConfig,
+    PhasesConfig,
+    RecordingConfig,
+    SignalConfig,
+    VideoConfig,
+)
 from .errors import ConfigError
+from .setting import SettingInfo, section_settings, setting
 
-# The names in screening.estimators.ESTIMATORS (a test keeps them equal). Kept here so that
-# the settings and ``--help`` need neither numpy nor scipy.
-ESTIMATOR_NAMES = ("hip_line", "leg")
-
-_TYPES = {"float": float, "int": int, "bool": bool, "str": str}
-# units named in words after a range ("from 0 to 1 (fraction)"), not as a unit symbol
-_DIMENSIONLESS = ("fraction", "ratio", "grey level")
-
-
-def setting(default: Any, *, unit: str, help: str, low: float | None = None,
-            high: float | None = None, choices: tuple[str, ...] = (),
-            aliases: tuple[str, ...] = ()) -> Any:
-    """A configuration field: its default, unit, help text and accepted range (``low`` to
-    ``high``, inclusive) or ``choices``. ``aliases``: further command-line flags (names
-    kept from earlier versions)."""
-    return field(default=default, metadata={
-        "unit": unit, "help": help, "low": low, "high": high, "choices": tuple(choices),
-        "aliases": tuple(aliases)})
-
-
-@dataclass(frozen=True)
-class SettingInfo:
-    """One setting as the flags, the file and the messages see it."""
-
-    section: str
-    name: str
-    type: type          # float, int, bool or str
-    default: Any
-    unit: str
-    help: str
-    low: float | None
-    high: float | None
-    choices: tuple[str, ...]
-    aliases: tuple[str, ...]
-
-    @property
-    def key(self) -> str:
-        """``section.name``, as in the TOML file."""
-        return f"{self.section}.{self.name}"
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
-
-    def accepted(self) -> str:
-        """The accepted values in words, with the unit."""
-        if self.type is bool:
-            return "true or false"
-        if self.choices:
-            return "one of " + ", ".join(self.choices)
-        kind = f"a {self.unit} " if self.unit in _DIMENSIONLESS else ""
-        unit = f" {self.unit}" if self.unit and not kind else ""
-        if self.low is not None and self.high is not None:
-            return f"{kind}from {self.low:g} to {self.high:g}{unit}"
-        if self.low is not None:
-            return f"{kind}at least {self.low:g}{unit}"
-        if self.high is not None:
-            return f"{kind}at most {self.high:g}{unit}"
-        return f"{kind or 'a number '}{unit}".strip()
-
-    def checked(self, value: Any) -> Any:
-        """``value`` as this setting stores it (an int for a float setting becomes a
-        float); raises TypeError or ValueError naming the setting and what it accepts."""
-        what = f"{self.key} ({self.help})"
-        if self.type is bool:
-            if not isinstance(value, bool):
-                raise TypeError(f"{what} must be true or false, got {value!r}")
-            return value
-        if self.type is str:
-            if not isinstance(value, str):
-                raise TypeError(f"{what} must be text, {self.accepted()}; got {value!r}")
-            if self.choices and value not in self.choices:
-                raise ValueError(f"{what} must be {self.accepted()}; got {value!r}")
-            return value
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"{what} must be a number, {self.accepted()}; got {value!r}")
-        if self.type is int:
-            if isinstance(value, float) and not value.is_integer():
-                raise TypeError(f"{what} must be a whole number, {self.accepted()}; "
-                                f"got {value!r}")
-            value = int(value)
-        else:
-            value = float(value)
-        if (not math.isfinite(value) or (self.low is not None and value < self.low)
-                or (self.high is not None and value > self.high)):
-            raise ValueError(f"{what} must be {self.accepted()}; got {value:g}")
-        return value
-
-
-class _Section:
-    """Validation shared by the sections: every field is checked against its metadata."""
-
-    def __post_init__(self) -> None:
-        for info in section_settings(type(self)):
-            object.__setattr__(self, info.name, info.checked(getattr(self, info.name)))
-
-
-def section_settings(cls: type) -> tuple[SettingInfo, ...]:
-    """The settings of one section class."""
-    section = _SECTION_NAMES.get(cls, cls.__name__)
-    return tuple(SettingInfo(section=section, name=f.name, type=_TYPES[str(f.type)],
-                             default=f.default, **f.metadata) for f in fields(cls))
-
-
-@dataclass(frozen=True)
-class VideoConfig(_Section):
-    """Reading the video and finding the pose. A re-analysis from saved landmarks keeps
-    these: the landmarks were found with them."""
-
-    max_duration_s: float = setting(
-        900.0, unit="s", low=1.0, high=86400.0, aliases=("--max-duration",),
-        help="longest video accepted")
-    max_long_side_px: int = setting(
-        960, unit="px", low=64, high=8192,
-        help="frames are scaled down to this long side for the pose model (which itself "
-        "sees 256x256)")
-    max_pose_fps: float = setting(
-        15.0, unit="frames/s", low=0.0, high=1000.0,
-        help="pose frames per second at most, 0 = every frame")
-    steady_pose_fps: float = setting(
-        5.0, unit="frames/s", low=0.0, high=1000.0,
-        help="pose frames per second where nothing moves (after half a second in which no "
-        "hip, knee or ankle moved more than 0.02 torso lengths; the frames between "
-        "are interpolated), 0 = max_pose_fps throughout")
-    mirrored: bool = setting(
-        False, unit="", help="the video is mirrored (selfie view): left and right are swapped")
-
-    @property
-    def pose_interval_s(self) -> float:
-        """Shortest time between two frames the pose model sees (0 = every frame)."""
-        return 1.0 / self.max_pose_fps if self.max_pose_fps > 0 else 0.0
-
-    @property
-    def steady_pose_interval_s(self) -> float:
-        """Shortest time between two posed frames where nothing moves (0 = no steady rate,
-        also when it would not be below ``max_pose_fps``), see screening.pose.rate."""
-        if self.steady_pose_fps <= 0 or (0 < self.max_pose_fps <= self.steady_pose_fps):
-            return 0.0
-        return 1.0 / self.steady_pose_fps
-
-
-@dataclass(frozen=True)
-class RecordingConfig(_Section):
-    """Whole-recording checks: a recording failing one cannot be measured at all."""
-
-    min_duration_s: float = setting(1.5, unit="s", low=0.0, high=600.0,
-                                    help="shortest recording accepted")
-    min_person_fraction: float = setting(
-        0.5, unit="fraction", low=0.0, high=1.0,
-        help="share of the frames in which the person must be found")
-    max_second_person_fraction: float = setting(
-        0.2, unit="fraction", low=0.0, high=1.0,
-        help="share of the frames with a second person in view beyond which the recording "
-        "is refused")
-    min_hip_width_px: float = setting(
-        20.0, unit="px", low=0.0, high=2000.0,
-        help="narrowest hip width (person too small in the picture below it)")
-    min_frontal_ratio: float = setting(
-        0.22, unit="ratio", low=0.0, high=2.0,
-        help="(hip + shoulder width) / (2 x torso length) below which the person is seen "
-        "from the side")
-    dark_luma: float = setting(
-        40.0, unit="grey level", low=0.0, high=255.0,
-        help="mean brightness below which a recording without a person is called too dark")
-
-
-@dataclass(frozen=True)
-class SignalConfig(_Section):
-    """Cleaning the landmark series: which samples count, gap filling, low-pass filter."""
-
-    min_visibility: float = setting(
-        0.5, unit="fraction", low=0.0, high=1.0,
-        help="landmark visibility below which a sample is treated as missing")
-    max_gap_fill_s: float = setting(
-        0.25, unit="s", low=0.0, high=5.0, help="longest gap filled by interpolation")
-    lowpass_cutoff_hz: float = setting(
-        5.0, unit="Hz", low=0.1, high=30.0, help="zero-phase low-pass cut-off frequency")
-
-
-@dataclass(frozen=True)
-class PhasesConfig(_Section):
-    """The lifted foot, the hold and the two-leg baseline; the protocol's durations."""
-
-    lift_threshold_leg: float = setting(
-        0.06, unit="leg lengths", low=0.005, high=0.5,
-        help="height above its floor level at which a foot counts as lifted")
-    hold_plateau_fraction: float = setting(
-        0.75, unit="fraction", low=0.0, high=1.0,
-        help="the hold is where the foot is at least this share of its typical lift height")
-    min_baseline_s: float = setting(
-        0.3, unit="s", low=0.0, high=10.0,
-        help="shortest two-leg stance usable as the baseline")
-    steady_trim_s: float = setting(
-        0.3, unit="s", low=0.0, high=10.0,
-        help="time left out at each end of a hold for the per-hold numbers")
-    min_hold_s: float = setting(1.5, unit="s", low=0.0, high=600.0,
-                                help="shortest hold that is measured (a shorter one is "
-                                "inconclusive)")
-    standard_hold_s: float = setting(30.0, unit="s", low=1.0, high=600.0,
-                                     help="the standard hold; shorter holds get a warning")
-
-
-@dataclass(frozen=True)
-class MeasurementConfig(_Section):
-    """The pelvic-drop estimator and what its reading may be trusted for."""
-
-    estimator: str = setting(
-        "leg", unit="", choices=ESTIMATOR_NAMES,
-        help="markerless pelvic-drop estimator (docs/MEASUREMENT.md)")
-    max_markerless_rise_deg: float = setting(
-        5.0, unit="deg", low=0.0, high=90.0,
-        help="a markerless reading of the lifted side rising more than this is a foot lifted "
-        "higher, not a hip hike: the hold is inconclusive")
-    time_to_drop_hysteresis_deg: float = setting(
-        1.0, unit="deg", low=0.0, high=45.0,
-        help="the time-to-drop is when the drop reaches the positive threshold and then "
-        "stays above the threshold minus this")
-
-
-@dataclass(frozen=True)
-class DecisionConfig(_Section):
-    """Thresholds of the verdict (degrees of pelvic drop, positive = lifted-leg side
-    lower)."""
-
-    negative_below_deg: float = setting(
-        2.0, unit="deg", low=0.0, high=45.0, aliases=("--negative-below",),
-        help="drop below which a hold is negative; between the two thresholds it is "
-        "borderline")
-    positive_from_deg: float = setting(
-        4.0, unit="deg", low=0.0, high=45.0, aliases=("--positive-from",),
-        help="drop from which a hold is positive")
-    compensation_lean_deg: float = setting(
-        5.0, unit="deg", low=0.0, high=45.0,
-        help="trunk lean toward the standing leg from which a hold is called compensated")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.negative_below_deg > self.positive_from_deg:
-            raise ValueError(
-                f"decision.negative_below_deg ({self.negative_below_deg:g} deg) must not be "
-                f"more than decision.positive_from_deg ({self.positive_from_deg:g} deg)")
-
-
-@dataclass(frozen=True)
-class OutputsConfig(_Section):
-    """The annotated video (the measurement itself does not depend on these)."""
-
-    annotated_long_side_px: int = setting(720, unit="px", low=64, high=8192,
-                                          help="long side of the annotated video")
-    annotated_max_fps: float = setting(
-        15.0, unit="frames/s", low=0.0, high=1000.0,
-        help="annotated video frames per second at most, 0 = every frame")
-
-    @property
-    def annotated_interval_s(self) -> float:
-        """Shortest time between two frames of the annotated video (0 = every frame)."""
-        return 1.0 / self.annotated_max_fps if self.annotated_max_fps > 0 else 0.0
-
-
-SECTIONS: dict[str, type] = {
-    "video": VideoConfig, "recording": RecordingConfig, "signal": SignalConfig,
-    "phases": PhasesConfig, "measurement": MeasurementConfig, "decision": DecisionConfig,
-    "outputs": OutputsConfig,
-}
-_SECTION_NAMES = {cls: name for name, cls in SECTIONS.items()}
-# Sections a re-analysis from saved landmarks can change (the others shaped the landmarks
-# or the annotated video, which it keeps).
-ANALYSIS_SECTIONS = ("recording", "signal", "phases", "measurement", "decision")
+__all__ = ["ANALYSIS_SECTIONS", "ESTIMATOR_NAMES", "SECTIONS", "STEADY_SETTLE_S",
+           "STEADY_STILL_TORSO", "Config", "DecisionConfig", "MeasurementConfig",
+           "OutputsConfig", "PhasesConfig", "RecordingConfig", "SettingInfo", "SignalConfig",
+           "VideoConfig", "flag_changes", "read_config_file", "recorded_config",
+           "recorded_value", "section_settings", "setting", "settings", "to_toml"]
 
 
 @dataclass(frozen=True)
@@ -519,8 +255,6 @@ def _toml_value(value: Any) -> str:
 
 
 def _comment(text: str, width: int = 88) -> list[str]:
-    import textwrap
-
     return ["# " + line for line in textwrap.wrap(" ".join(text.split()), width - 2)]
 
 

@@ -32,6 +32,12 @@ def plain(value):
     return value
 
 
+def rounded(value, digits: int = 2) -> float | None:
+    """A number as a result keeps it: rounded to ``digits``, None when it is missing (None,
+    NaN or infinite)."""
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
 def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 

@@ -1,5 +1,7 @@
 """``summary.csv``: one row per detected hold of every result folder under a batch's
-output folder, whichever run made it (docs/OUTPUTS.md lists the columns).
+output folder, whichever run made it, and one per leg the protocol asked for that was
+never measured (``status`` NOT_MEASURED, with the reason), so that a study's table shows
+every leg (docs/OUTPUTS.md lists the columns).
 
 It is rebuilt from the ``result.json`` files on disk after every batch, atomically, so it
 always matches the result folders, also those of earlier runs and of other machines.
@@ -23,7 +25,11 @@ SUMMARY_COLUMNS = (
     "error_hint", "test_index", "stance_side", "lifted_side", "hold_start_s", "hold_end_s",
     "hold_duration_s", "pelvic_drop_median_deg", "pelvic_drop_peak_deg", "time_to_drop_s",
     "trunk_lean_median_deg", "classification", "compensated", "weak_side",
+    "not_measured_reason", "not_measured_hint",
 )
+# the status of a row for a leg that was asked for and never measured (the result's own
+# status, "ok" or "error", is in the rows of its holds)
+NOT_MEASURED = "not_measured"
 
 
 class Outcome(Protocol):
@@ -36,15 +42,16 @@ class Outcome(Protocol):
 
 def _result_rows(result: Result, *, input_text: str, output_dir: str, label: str,
                  date: str) -> list[dict]:
-    """The rows of one result: one per hold (``test_index``: its index into ``holds``), or
-    one with the error, or with nothing measured, when it has none."""
+    """The rows of one result: one per hold (``test_index``: its index into ``holds``) and
+    one per missed leg (``status`` NOT_MEASURED, with the reason and what to do); one with
+    the error, or with nothing measured, when it has neither."""
     error = result.error
     base = {"input": input_text, "output_dir": output_dir, "label": label,
             "person": result.person, "date": date, "status": result.status.value,
             "error_code": error.code if error else "",
             "error_message": error.message if error else "",
             "error_hint": error.hint if error else ""}
-    if not result.holds:
+    if not result.holds and not result.missed_holds:
         return [base]
     rows = []
     for i, h in enumerate(result.holds):
@@ -57,6 +64,10 @@ def _result_rows(result: Result, *, input_text: str, output_dir: str, label: str
                      "trunk_lean_median_deg": h.trunk_lean_median_deg,
                      "classification": h.classification.value, "compensated": h.compensated,
                      "weak_side": h.weak_side.value if h.weak_side else None})
+    for m in result.missed_holds:
+        rows.append({**base, "status": NOT_MEASURED, "stance_side": m.stance_side.value,
+                     "lifted_side": m.lifted_side.value, "not_measured_reason": m.message,
+                     "not_measured_hint": m.hint})
     return rows
 
 

@@ -1,6 +1,7 @@
 """The package's import graph, read from the source with ``ast`` (nothing is imported):
 no module of ``screening/`` imports another in a circle, and only the pose adapter
-(``screening/pose/``) imports mediapipe.
+(``screening/pose/``) imports mediapipe. And no module of ``screening/`` is over 350 lines
+without saying why in its docstring.
 
 Every import counts: at module level, inside functions, and under ``if TYPE_CHECKING``.
 Relative imports are resolved against the importing module; ``from package import name``
@@ -20,6 +21,10 @@ POSE_ADAPTER_DIR = ROOT / PACKAGE / "pose"
 # where mediapipe must not be imported: everything of the project outside screening/pose/
 NO_MEDIAPIPE = ("screening", "app.py", "validation", "tools", "benchmarks",
                 "tests")
+# docs/ARCHITECTURE.md: no module is over about this many lines without a reason, given in
+# its docstring on a line starting LONG_BECAUSE
+MAX_MODULE_LINES = 350
+LONG_BECAUSE = "Long because"
 
 
 def module_name(path: Path) -> str:
@@ -170,9 +175,44 @@ def test_the_low_floor_stays_low():
     assert graph["screening.inputs"] == {"screening.filekind"}
     for module in ("jsondoc", "timeseries"):
         assert graph[f"screening.{module}"] == set(), module
+    # the settings: one setting's machinery below the sections, the sections below Config
+    assert graph["screening.setting"] == set()
+    assert graph["screening.config_sections"] == {"screening.setting"}
+    assert graph["screening.config"] <= {"screening.config_sections", "screening.setting",
+                                         "screening.errors"}
     # the typed result: below everything that makes, writes or shows it
+    assert graph["screening.result_words"] <= {"screening.config"}
+    assert graph["screening.result_parts"] <= {"screening.result_words", "screening.errors",
+                                               "screening.jsondoc"}
     assert graph["screening.results"] <= {"screening.config", "screening.errors",
-                                          "screening.jsondoc", "screening.timeseries"}
+                                          "screening.jsondoc", "screening.timeseries",
+                                          "screening.result_words", "screening.result_parts"}
+
+
+def long_modules(max_lines: int = MAX_MODULE_LINES) -> list[str]:
+    """The modules of ``screening/`` over ``max_lines`` lines whose docstring gives no
+    reason for their length (a line starting with LONG_BECAUSE), as ``path: N lines``."""
+    offenders = []
+    for path in python_files(PACKAGE):
+        text = path.read_text(encoding="utf-8")
+        n_lines = len(text.splitlines())
+        if n_lines <= max_lines:
+            continue
+        docstring = ast.get_docstring(ast.parse(text, filename=str(path))) or ""
+        if not any(line.strip().startswith(LONG_BECAUSE) for line in docstring.splitlines()):
+            offenders.append(f"{path.relative_to(ROOT)}: {n_lines} lines")
+    return offenders
+
+
+def test_no_module_is_long_without_a_reason():
+    """docs/ARCHITECTURE.md: a module over about 350 lines either holds several things (split
+    it by what they are) or says in its docstring why it is one long thing, on a line
+    starting "Long because"."""
+    offenders = long_modules()
+    assert not offenders, (
+        f"modules over {MAX_MODULE_LINES} lines without a line starting {LONG_BECAUSE!r} in "
+        "their docstring (split them by what they hold, or give the reason):\n"
+        + "\n".join(offenders))
 
 
 def test_the_app_is_a_shell_that_only_the_command_line_reaches():
@@ -204,6 +244,12 @@ def test_relative_imports_are_resolved_against_the_importing_module():
     assert "screening.pose" in graph["screening.pose.mediapipe_backend"]  # from . import X
     # a module taken by name from its package: from . import mediapipe_backend
     assert "screening.pose.mediapipe_backend" in graph["screening.pose.model"]
+
+
+def test_the_length_check_names_the_long_modules_without_a_reason():
+    found = long_modules(max_lines=100)
+    assert any(line.startswith("screening/results.py: ") for line in found)
+    assert not any(line.startswith("screening/errors.py") for line in found)  # short
 
 
 def test_the_cycle_finder_prints_the_circle():

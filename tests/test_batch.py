@@ -10,7 +10,17 @@ from screening.batch import SUMMARY_COLUMNS, collect_inputs, run_batch, write_su
 from screening.config import Config
 from screening.files import publish_folder
 from screening.outputs import write_result_folder
-from screening.results import RESULT_JSON, Result, Status
+from screening.results import (
+    RESULT_JSON,
+    Classification,
+    DropStats,
+    HoldResult,
+    Result,
+    Side,
+    Status,
+    missed_holds,
+)
+from screening.summary_csv import NOT_MEASURED
 
 
 def _touch(path, data=b"x"):
@@ -78,6 +88,39 @@ def test_summary_keeps_the_input_as_given_and_reads_person_and_date(tmp_path, mo
     assert rows["visit2"]["person"] == "P-007"
     assert rows["visit2"]["date"].startswith("2023-11-1")  # file time, ISO 8601
     assert "T" in rows["visit2"]["date"]
+
+
+def test_a_leg_that_was_never_measured_has_a_row_saying_why(tmp_path):
+    hold = HoldResult(stance_side=Side.RIGHT, lifted_side=Side.LEFT, hold_start_s=2.0,
+                      hold_end_s=8.0, hold_duration_s=6.0,
+                      classification=Classification.NEGATIVE, pelvic_drop=DropStats(1.2))
+    out = tmp_path / "study"
+    write_result_folder(out / "one_leg", Result(
+        input="one_leg.mp4", status=Status.OK, analysed_at="2026-01-02T10:00:00+00:00",
+        holds=(hold,), missed_holds=missed_holds([Side.RIGHT])))
+    write_result_folder(out / "both", Result(input="both.mp4", status=Status.OK,
+                                             holds=(hold, hold)))
+    write_summary(out)
+    rows = _read_summary(out)          # the columns of earlier versions come first
+    assert SUMMARY_COLUMNS[:22] == (
+        "input", "output_dir", "label", "person", "date", "status", "error_code",
+        "error_message", "error_hint", "test_index", "stance_side", "lifted_side",
+        "hold_start_s", "hold_end_s", "hold_duration_s", "pelvic_drop_median_deg",
+        "pelvic_drop_peak_deg", "time_to_drop_s", "trunk_lean_median_deg", "classification",
+        "compensated", "weak_side")
+    one_leg = [r for r in rows if r["label"] == "one_leg"]
+    measured, missed = one_leg
+    assert (measured["status"], measured["stance_side"], measured["test_index"],
+            measured["classification"]) == ("ok", "right", "0", "negative")
+    assert measured["not_measured_reason"] == measured["not_measured_hint"] == ""
+    assert missed["status"] == NOT_MEASURED == "not_measured"
+    assert (missed["stance_side"], missed["lifted_side"]) == ("left", "right")
+    assert missed["test_index"] == missed["classification"] == missed["error_code"] == ""
+    assert missed["date"] == "2026-01-02T10:00:00+00:00" and missed["input"] == "one_leg.mp4"
+    assert "LEFT leg was found" in missed["not_measured_reason"]
+    assert "lift the right foot" in missed["not_measured_hint"]
+    # both legs measured: no such row
+    assert [r["status"] for r in rows if r["label"] == "both"] == ["ok", "ok"]
 
 
 def test_a_folder_replaced_by_two_writers_at_once_is_one_of_them_whole(tmp_path):

@@ -26,6 +26,7 @@ pytest.importorskip("distributed")
 from screening.batch import run_batch  # noqa: E402
 from screening.cluster import DaskRunner  # noqa: E402
 from screening.config import Config  # noqa: E402
+from screening.summary_csv import NOT_MEASURED  # noqa: E402
 
 DASK = Path(sys.executable).with_name("dask")
 CLIP = SAMPLES / "negative_left_stance.mp4"
@@ -121,9 +122,12 @@ def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
     return proc
 
 
-def read_summary(out: Path) -> list[dict]:
+def read_summary(out: Path, *, measured_only: bool = True) -> list[dict]:
+    """The rows of summary.csv; ``measured_only``: without the rows of legs that were never
+    measured (the clips stand on one leg)."""
     with (out / "summary.csv").open() as f:
-        return list(csv.DictReader(f))
+        rows = list(csv.DictReader(f))
+    return [r for r in rows if r["status"] != NOT_MEASURED] if measured_only else rows
 
 
 def numbers(doc: dict) -> dict:
@@ -155,6 +159,8 @@ def _check_broken_batch(proc, out: Path, local_result: dict) -> None:
     assert proc.returncode == 1, proc.stderr
     rows = {r["label"]: r for r in read_summary(out)}
     assert set(rows) == {CLIP.stem, "notes"}
+    [missed] = [r for r in read_summary(out, measured_only=False) if r["status"] == NOT_MEASURED]
+    assert (missed["label"], missed["stance_side"]) == (CLIP.stem, "right")
     assert rows["notes"]["status"] == "error" and rows["notes"]["error_code"] == "not_a_video"
     assert rows[CLIP.stem]["status"] == "ok"
     assert rows[CLIP.stem]["input"] == f"in/{CLIP.name}"  # as given, relative

@@ -13,6 +13,10 @@ The live pelvic drop is computed by the recording's own estimator code in stream
 (:class:`screening.estimators.LegStream`): the same formula, gains and reference (the
 first second after the lift is seen), so it can first be shown one second into the hold.
 It is guidance only: the result comes from the analysis of the recording.
+
+Long because it is one state machine: the handlers of the stages share the protocol's
+state and are read in the order a test runs through them, next to the timings they wait
+for and the status they report, so that one file shows the whole protocol.
 """
 
 from __future__ import annotations

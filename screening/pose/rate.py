@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config import STEADY_SETTLE_S, STEADY_STILL_TORSO
 from ..landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -35,17 +36,10 @@ from . import PoseFrame
 
 # hips, knees and ankles: where the lift, the lowering and the pelvis show
 LEG_POINTS = (LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE, LEFT_ANKLE, RIGHT_ANKLE)
-# Largest displacement of a leg landmark, in torso lengths, between two posed frames, that
-# still counts as "nothing moves". On the cached landmarks of the rendered development sets
-# (dev, dev_v2, fit_v3, every frame at 15 fps) it is, from one frame to the next, 0.003 in
-# the median on two legs (95th percentile 0.010) and 0.004 in the hold (0.017), against
-# 0.03 (90th percentile 0.09) during the lift and the lowering; three frames apart (the
-# steady rate) 0.005 and 0.007 (95th percentiles 0.018 and 0.033) against 0.09. Chosen with
-# SETTLE_S and Config.steady_pose_fps on those sets and markers_dev (docs/VALIDATION.md):
-# the hold medians move by about 0.5 deg either way (MediaPipe's tracking depends on the
-# frames it sees), the MAE of each group by less than 0.1 deg.
-STILL_TORSO = 0.02
-SETTLE_S = 0.5          # this long still (posed at the full rate) before posing fewer frames
+# "Nothing moves": no leg landmark moved more than STILL_TORSO torso lengths for SETTLE_S
+# (their provenance is with the setting they shape, screening.config).
+STILL_TORSO = STEADY_STILL_TORSO
+SETTLE_S = STEADY_SETTLE_S
 MIN_VISIBILITY = 0.5    # a leg landmark less visible than this counts as moving
 
 
