@@ -6,7 +6,7 @@ shipped analysis overlaps several of them; here each is measured alone) and repo
 wall time and the CPU time (user + sys, all threads) of each:
 
 * imports: the command line, numpy/av/cv2, mediapipe (which brings matplotlib), the
-  analysis' scipy.signal;
+  rest of the package;
 * the pose model's load; probe and sha256 of the input;
 * decode (every frame), decode + colour conversion and resizing of the frames under the
   pose frame-rate cap, pose (at the shipped rates), marker detection, the frame store;
@@ -62,9 +62,6 @@ def main() -> None:
     from screening.pose.mediapipe_backend import MediaPipePose
 
     clock.lap("import_mediapipe")
-    import scipy.signal  # noqa: F401
-
-    clock.lap("import_scipy_signal")
     from screening.analysis import analyse_landmarks
     from screening.annotate import drawn_frames_at, write_annotated_video
     from screening.config import Config

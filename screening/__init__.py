@@ -5,7 +5,7 @@ The one library call is :func:`analyse_video`; its result folders are read back 
 result folder again from its saved landmarks. See README.md and docs/.
 
 The names below are imported on first use, so that ``import screening.cli`` (and
-``pelvic-screen --help``) does not load numpy, scipy and the rest.
+``pelvic-screen --help``) does not load numpy, av, mediapipe and the rest.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ __all__ = ["AnalysisResult", "analyse_video", "estimate_pose", "estimate_pose_an
 
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for name in ("pelvic-screen", "mediapipe", "numpy", "scipy", "av"):
+    for name in ("pelvic-screen", "mediapipe", "numpy", "av"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

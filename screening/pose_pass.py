@@ -134,11 +134,9 @@ def _pose_pass(path, backend: PoseBackend, *, max_long_side_px: int | None,
                                             height_px=size[1])
 
 
-# What the steps after the pose pass import, loaded while it runs: the analysis' filters
-# (scipy.signal, over a second of CPU) and the report's matplotlib backends (a third of a
-# second; matplotlib itself comes with mediapipe)
-LOADED_DURING_POSE = ("scipy.signal", "matplotlib.backends.backend_agg",
-                      "matplotlib.backends.backend_pdf")
+# What the steps after the pose pass import, loaded while it runs: the report's matplotlib
+# backends (a third of a second; matplotlib itself comes with mediapipe)
+LOADED_DURING_POSE = ("matplotlib.backends.backend_agg", "matplotlib.backends.backend_pdf")
 
 
 def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:

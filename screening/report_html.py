@@ -159,7 +159,34 @@ def render_pdf(bundle: ResultBundle, *, subject_label: str = "",
                date: dt.date | dt.datetime | None = None, operator: str | None = None,
                notes: str | None = None) -> bytes:
     """The same page as a one-page A4 PDF, drawn with matplotlib's PDF backend (long notes
-    are cut to a few lines there; report.html has them whole)."""
+    are cut to a few lines there; report.html has them whole).
+
+    The text is set in the PDF's standard Helvetica (no font to embed: less than half the
+    time of an embedded one) when every character is in its Western European character
+    set, else in the embedded DejaVu Sans, which covers Greek, Cyrillic and more."""
+    import matplotlib
+
+    fields = {"subject_label": subject_label, "date": date, "operator": operator,
+              "notes": notes}
+    if bundle.ok and bundle.timeseries:
+        chart_png(bundle)   # drawn (and cached) in the chart's own fonts, not the page's
+    try:
+        with matplotlib.rc_context(CORE_FONTS):
+            return _render_pdf(bundle, core_fonts=True, **fields)
+    except UnicodeEncodeError:
+        return _render_pdf(bundle, core_fonts=False, **fields)
+
+
+# matplotlib's settings for the PDF's standard fonts (Helvetica; no font embedded)
+CORE_FONTS = {"pdf.use14corefonts": True, "font.family": "sans-serif",
+              "font.sans-serif": ["Helvetica"]}
+
+
+def _render_pdf(bundle: ResultBundle, *, subject_label: str,
+                date: dt.date | dt.datetime | None, operator: str | None, notes: str | None,
+                core_fonts: bool) -> bytes:
+    """:func:`render_pdf`; with ``core_fonts`` (and matplotlib's settings for them), raises
+    UnicodeEncodeError for a character those fonts do not have."""
     from matplotlib.backends.backend_pdf import FigureCanvasPdf
     from matplotlib.figure import Figure
 
@@ -168,13 +195,22 @@ def render_pdf(bundle: ResultBundle, *, subject_label: str = "",
     fig = Figure(figsize=(8.27, 11.69))
     FigureCanvasPdf(fig)
     y = 0.965
+    # Helvetica's regular face is "medium" in its metrics: asked for as "normal",
+    # matplotlib would warn on every text
+    regular = "medium" if core_fonts else "normal"
+
+    def place(x: float, y_top: float, s: str, *, size: float, bold: bool, colour: str,
+              **kwargs) -> None:
+        if core_fonts:
+            s.encode("cp1252")   # the standard fonts' characters; else UnicodeEncodeError
+        fig.text(x, y_top, s, fontsize=size, weight="bold" if bold else regular,
+                 color=colour, va="top", **kwargs)
 
     def text(s: str, *, size: float = 8.5, bold: bool = False, colour: str = "#222222",
              width: int = 104, gap: float = 0.0) -> None:
         nonlocal y
         for line in textwrap.wrap(s, width) or [""]:
-            fig.text(0.06, y, line, fontsize=size, weight="bold" if bold else "normal",
-                     color=colour, va="top")
+            place(0.06, y, line, size=size, bold=bold, colour=colour)
             y -= size * 1.45 / (11.69 * 72)
         y -= gap
 
@@ -223,12 +259,17 @@ def render_pdf(bundle: ResultBundle, *, subject_label: str = "",
             n = len(frames)
             w = 0.88 / max(n, 4)
             h = min(y - 0.12, 0.2)
+            caption_h = 2 * 6 * 1.3 / (11.69 * 72)   # two lines of 6 pt
             for i, (stance, frame) in enumerate(frames):
-                ax = fig.add_axes((0.06 + i * (w + 0.005), y - h, w, h))
+                x = 0.06 + i * (w + 0.005)
+                # the caption as the figure's text, not the axes' title: no title layout
+                place(x + w / 2, y, f"{stance} stance:\n{frame.label}", size=6, bold=False,
+                      colour="#222222", ha="center", linespacing=1.3)
+                ax = fig.add_axes((x, y - caption_h - h, w, h))
                 ax.imshow(frame.rgb)
-                ax.set_title(f"{stance} stance:\n{frame.label}", fontsize=6)
+                ax.set_anchor("N")
                 ax.axis("off")
-            y = y - h - 0.02
+            y = y - caption_h - h - 0.02
     y = min(y, 0.11)
     for w in bundle.result.warnings:
         text(f"Note: {w}", size=7, colour="#555555", width=132)

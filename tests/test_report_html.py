@@ -294,3 +294,15 @@ def test_report_time_falls_back_to_the_result_file_and_long_notes_keep_one_pdf_p
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 1
     page = render_html(load_bundle(out), notes=long_notes, with_images=False)
     assert "line 29" in page                                 # the HTML keeps them whole
+
+
+def test_pdf_uses_the_standard_font_and_embeds_one_only_for_other_scripts(tmp_path, caplog):
+    bundle = load_bundle(make_output(tmp_path))
+    with caplog.at_level("WARNING", logger="matplotlib"):
+        western = render_pdf(bundle, subject_label="Zoë Müller", operator="Dr Lee")
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]
+    assert b"/Helvetica" in western and b"DejaVu" not in western
+    other = render_pdf(bundle, subject_label="Зоя", notes="αβγ")
+    assert b"DejaVu" in other
+    for pdf in (western, other):
+        assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 1
