@@ -68,6 +68,15 @@ def _check_address(address: str) -> None:
         raise ClusterError(f"{address!r} is not a scheduler address.", ADDRESS_HINT)
 
 
+# The log level of a LocalCluster's scheduler and worker processes, whose logs reach the
+# user's terminal. A file's failure and a lost worker reach the user through the futures
+# (each input's error, "worker_crashed"); what the processes log is about Dask itself. At
+# the end of a batch a worker's heartbeat can meet the scheduler closing and log its
+# OSError at ERROR with a traceback (distributed's Worker.heartbeat, "Failed to communicate
+# with scheduler during heartbeat"), a known race of the shutdown, not a fault of the batch.
+WORKER_LOG_LEVEL = logging.CRITICAL
+
+
 class DaskRunner:
     """A :class:`screening.batch.Runner` on a Dask cluster. Use as a context manager::
 
@@ -100,7 +109,7 @@ class DaskRunner:
                     self._cluster = distributed.LocalCluster(
                         n_workers=self.n_local, threads_per_worker=1, processes=True,
                         host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                        silence_logs=logging.ERROR, scheduler_kwargs={
+                        silence_logs=WORKER_LOG_LEVEL, scheduler_kwargs={
                             "allowed_failures": ALLOWED_FAILURES})
                 self._client = distributed.Client(self._cluster, set_as_default=False)
             else:
