@@ -18,7 +18,7 @@ import numpy as np
 from .landmarks import LandmarkSeries
 from .markers import MarkerFrame, MarkerSeries
 from .markers.detect import MarkerTracker
-from .pose import PoseBackend, PoseFrame
+from .pose import PoseBackend, PoseFrame, mean_brightness
 from .pose.rate import PoseRate, fill_skipped
 from .progress import Progress, noop
 from .video import iter_frames, iter_frames_with_luma, prefetch
@@ -105,7 +105,7 @@ def _pose_pass(path, backend: PoseBackend, *, max_long_side_px: int | None,
                 pose, skipped = pose_frame(t_s, rgb), None
             else:
                 skipped = (t_s, rgb)
-                luma[-1] = float(rgb.mean())
+                luma[-1] = mean_brightness(rgb)
             if loader is None:  # after the first frame: the pose model is loaded
                 loader = _import_in_background(LOADED_DURING_POSE)
             if gray is not None:

@@ -77,3 +77,15 @@ def test_prefetch_stops_its_thread_when_the_consumer_stops_early():
     assert next(stream) == 0
     stream.close()
     assert threading.active_count() == before
+
+
+def test_mean_brightness_equals_numpy_mean_exactly():
+    from screening.pose import mean_brightness
+
+    rng = np.random.default_rng(7)
+    for shape in ((540, 960, 3), (1920, 1080, 3), (3, 5, 3)):
+        rgb = rng.integers(0, 256, size=shape, dtype=np.uint8)
+        assert mean_brightness(rgb) == float(rgb.mean())
+        mirrored = rgb[:, ::-1]                      # a view OpenCV is not given
+        assert mean_brightness(mirrored) == float(mirrored.mean())
+    assert mean_brightness(np.full((4, 4, 3), 255, np.uint8)) == 255.0

