@@ -1,45 +1,50 @@
 """Phase detection: which foot is lifted, when the hold starts and ends, and the
 two-leg baseline before it (pure functions on a cleaned landmark series).
 
-**The lift signal** compares the two ankles with each other, in the same frame: the lift of
-the left foot is how far the left ankle is above the right one in the image, less that
-difference on two legs (the take's *two-leg offset*), in leg lengths (hip to ankle); the
-lift of the right foot is the same number with the opposite sign. Where a foot on the floor
-appears in the image depends on how far it is from the camera whenever the camera looks
-down (or up), so a foot is never compared with its own image position at another moment:
-a person stepping toward or away from the camera moves both ankles alike, and the signal
-stays where it was. A foot counts as lifted above ``lift_threshold_leg``; a lift that
-reaches ``hold_plateau_fraction`` of its typical (median) height is a *hold* from the first
-to the last frame at that level. The baseline is the two-leg stance just before the lift
-(or, if the video starts on one leg, just after it).
+**Finding a lift.** Where a foot on the floor appears in the image depends on how far it
+is from the camera whenever the camera looks down (or up), so a foot is not found lifted
+by comparing it with its own image position at other moments of the take. The lift
+signal compares the two ankles in the same frame: the lift of the left foot is how far the
+left ankle is above the right one, less that difference on two legs (the take's *two-leg
+offset*), in leg lengths (hip to ankle); the right foot's is the same number with the
+opposite sign. A person stepping toward or away from the camera moves both ankles alike,
+and two feet that leave the floor together keep their difference: neither is a lift. A
+foot counts as lifted above ``lift_threshold_leg`` for at least 0.3 s.
+
+**Timing it.** While a foot is up, the stance foot stays where it is (checked, below), so
+the body does not move toward or away from the camera: the lifted foot's own height above
+its place on the floor beside the lift (its lowest image position in the second before
+and after the lift) times it, as the old floor level did, unlike the other ankle, which
+settles a little as that foot takes the weight. A lift that reaches
+``hold_plateau_fraction`` of its typical (median) height is a *hold* from the first to the
+last frame at that level. The baseline is the two-leg stance just before the lift (or, if
+the video starts on one leg, just after it).
 
 **What the detection assumes**, each broken by a named scenario in
 tests/test_lift_detection.py:
 
-1. *The feet stand side by side.* On two legs the two ankles are at one image height, up
+1. *The feet stand side by side.* On two legs the two ankles sit at one image height, up
    to an offset that stays the same through the take (camera roll or yaw, stance width):
-   the offset is the take's steadiest inter-ankle difference nearest level, within
-   ``max_two_leg_offset_leg``; a take without such a stretch (on one leg throughout) is
-   taken as level. One foot set ahead of the other under a camera that looks down reads
-   as the back foot lifted; the next two checks catch it when the feet move into it.
-2. *A lifted foot rises.* Beside the lift (the frames before it, or after it when the take
-   starts lifted) the foot is where it stands; during the lift its ankle must be at least
-   ``lift_threshold_leg`` above that place (median over the lift). If it is not, the other
-   foot went down the image (set ahead toward a camera that looks down): a step, not a
-   lift.
-3. *The stance foot stays put.* During a lift the other ankle keeps its image height
-   within ``lift_threshold_leg`` (median distance from its median). If it does not, both
-   feet moved: a jump, or legs spread toward and away from the camera (a jumping jack
-   seen at an angle). Two feet that leave the floor together are no lift at all: they
-   keep their height difference.
-4. *A lift with nothing beside it is taken as it reads.* When the lift fills the take,
-   there is no stretch to compare with, and checks 2 and 3 are not made (a hop on one leg
-   from the first frame to the last moves the stance foot at every hop). Such a hold has no
-   two-leg baseline, so it is reported as inconclusive, with its stance leg named.
+   the take's first steady stretch within ``max_two_leg_offset_leg`` of level (a take
+   starts on two legs); level when there is none (a take on one leg). One foot set ahead
+   of the other reads, under a camera that looks down, as the back foot lifted: a
+   staggered stance from the start is taken as the offset; a foot set ahead later is
+   caught by the next check.
+2. *A lifted foot rises.* Where the lift is highest, the foot's own ankle must have risen
+   from its place beside the lift by ``min_own_rise_fraction`` of the lift. If not, the
+   other foot went down the image (set ahead toward a camera that looks down): a step, not
+   a lift of this foot.
+3. *The stance foot stays put.* During a lift the other ankle keeps its image height within
+   ``max_stance_motion_leg`` (median distance from its median). If not, both feet moved:
+   a jump, hops, or legs spread toward and away from the camera (a jumping jack seen at an
+   angle).
+4. *A lift with nothing beside it is taken as it reads.* When a lift fills the take, there
+   is nothing to compare with: checks 2 and 3 are not made (a hop on one leg from the
+   first frame to the last moves the stance foot at every hop). Such a hold has no two-leg
+   baseline, so it is inconclusive, with its stance leg named.
 5. *A missing ankle does not end a lift.* Frames where an ankle is not seen neither start
-   nor end a lift.
+   nor end one.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -170,32 +175,13 @@ def detect_holds(series: LandmarkSeries, phases: PhasesConfig) -> list[Hold]:
     both_down = ~lifted["left"] & ~lifted["right"]
     holds: list[Hold] = []
     for side, signal in signals.items():
-        stance = other_side(side)
-        for start, stop in _runs_above(signal, threshold, t, min_s=_MIN_LIFT_S,
-                                       bridge_s=_BRIDGE_S):
-            timing = signal
-            if not (start == 0 and stop == len(t)):
-                if _spread_legs(ankle_y_px[stance][start:stop], leg_px) > \
-                        phases.max_stance_motion_leg:
-                    continue  # the stance foot moved too: a jump, or legs spread in depth
-                own = _height_above_beside_legs(ankle_y_px[side], ~lifted[side], t, start, stop,
-                                                leg_px=leg_px, window_s=_BESIDE_S)
-                if own is not None:
-                    peak = start + int(np.nanargmax(signal[start:stop]))
-                    if not own[peak] >= phases.min_own_rise_fraction * signal[peak]:
-                        continue  # the other foot went down the image: a step, not a lift
-                    # the stance foot stays put (checked above), so the body does not move
-                    # toward or away from the camera during the lift: the foot's own height
-                    # above its place beside the lift times it, unlike the other ankle's
-                    # height, which settles a little as that foot takes the weight. A small
-                    # lift that the foot's own height does not carry past the threshold for
-                    # long enough keeps the timing of the two ankles' difference.
-                    own_runs = [(a, b) for a, b in _runs_above(own, threshold, t,
-                                                                min_s=_MIN_LIFT_S,
-                                                                bridge_s=_BRIDGE_S)
-                                if a < stop and b > start]
-                    if own_runs:
-                        start, stop, timing = own_runs[0][0], own_runs[-1][1], own
+        for run in _runs_above(signal, threshold, t, min_s=_MIN_LIFT_S, bridge_s=_BRIDGE_S):
+            lift = _checked_lift(run, signal, t, phases=phases, lifted=lifted[side],
+                                 lifted_y_px=ankle_y_px[side],
+                                 stance_y_px=ankle_y_px[other_side(side)], leg_px=leg_px)
+            if lift is None:
+                continue
+            start, stop, timing = lift
             if any(h.lifted_side == side and h.lift_start < stop and start < h.lift_end
                    for h in holds):
                 continue  # one lift of the foot, seen twice by the two ankles' difference
@@ -213,17 +199,58 @@ def detect_holds(series: LandmarkSeries, phases: PhasesConfig) -> list[Hold]:
     return sorted(holds, key=lambda h: h.lift_start)
 
 
+def _checked_lift(run: tuple[int, int], signal: np.ndarray, t: np.ndarray, *,
+                  phases: PhasesConfig, lifted: np.ndarray, lifted_y_px: np.ndarray,
+                  stance_y_px: np.ndarray, leg_px: float
+                  ) -> tuple[int, int, np.ndarray] | None:
+    """A run [start, stop) of a foot's lift ``signal`` checked against assumptions 2 and 3
+    of the module's docstring (None when it is no lift) and timed: ``(start, stop,
+    timing)``, the frames and the signal that time it."""
+    start, stop = run
+    if start == 0 and stop == len(t):
+        return start, stop, signal  # nothing beside the lift to compare with
+    if _spread_legs(stance_y_px[start:stop], leg_px) > phases.max_stance_motion_leg:
+        return None  # the stance foot moved too: a jump, or legs spread in depth
+    own = _height_above_beside_legs(lifted_y_px, ~lifted, t, start, stop, leg_px=leg_px,
+                                    window_s=_BESIDE_S,
+                                    same_place_leg=phases.lift_threshold_leg / 2)
+    if own is None:
+        return start, stop, signal
+    peak = start + int(np.nanargmax(signal[start:stop]))
+    if not own[peak] >= phases.min_own_rise_fraction * signal[peak]:
+        return None  # the other foot went down the image: a step, not a lift of this one
+    # the foot's own height above its place times the lift (the module's docstring); a small
+    # lift that it does not carry past the threshold for long enough keeps the timing of the
+    # two ankles' difference
+    own_runs = [(a, b) for a, b in _runs_above(own, phases.lift_threshold_leg, t,
+                                                min_s=_MIN_LIFT_S, bridge_s=_BRIDGE_S)
+                if a < stop and b > start]
+    if not own_runs:
+        return start, stop, signal
+    return own_runs[0][0], own_runs[-1][1], own
+
+
 def _height_above_beside_legs(y_px: np.ndarray, not_lifted: np.ndarray, t: np.ndarray,
-                              start: int, stop: int, *, leg_px: float, window_s: float
-                              ) -> np.ndarray | None:
+                              start: int, stop: int, *, leg_px: float, window_s: float,
+                              same_place_leg: float) -> np.ndarray | None:
     """``(N,)`` how far an ankle is above its place on the floor beside the lift [start,
-    stop), in leg lengths: its lowest image position (99th percentile of y) in the frames
-    where it is not lifted from ``_GUARD_S + window_s`` to ``_GUARD_S`` before the lift, or
-    else as far after it; None when there are none."""
+    stop), in leg lengths; None when there is nothing beside it.
+
+    Its place is its lowest image position (99th percentile of y) in the frames where it
+    is not lifted from ``_GUARD_S + window_s`` to ``_GUARD_S`` before the lift and as far
+    after it: both when the foot is put down where it stood (the medians of the two
+    stretches within ``same_place_leg``), else the stretch before (after, when the take
+    starts lifted), as a foot set down elsewhere made a step.
+    """
     seen = not_lifted & np.isfinite(y_px)
     before = seen & (t >= t[start] - _GUARD_S - window_s) & (t <= t[start] - _GUARD_S)
     after = seen & (t >= t[stop - 1] + _GUARD_S) & (t <= t[stop - 1] + _GUARD_S + window_s)
-    beside = before | after
+    if before.any() and after.any():
+        same_place = abs(np.median(y_px[before]) - np.median(y_px[after])) <= \
+            same_place_leg * leg_px
+        beside = before | after if same_place else before
+    else:
+        beside = before | after
     if not beside.any():
         return None
     return (np.percentile(y_px[beside], 99) - y_px) / leg_px
