@@ -54,6 +54,7 @@ import numpy as np
 from .config import PhasesConfig
 from .geometry import leg_length_px
 from .landmarks import LEFT_ANKLE, RIGHT_ANKLE, LandmarkSeries, other_side
+from .signal import valid_runs
 
 _GUARD_S = 0.3  # frames this close to a lift are neither baseline nor its neighbourhood
 _MIN_LIFT_S = 0.3  # a shorter time above the threshold is no lift
@@ -142,19 +143,13 @@ def _runs_above(signal: np.ndarray, threshold: float, t_s: np.ndarray, *, min_s:
     if known.size == 0:
         return []
     runs: list[list[int]] = []
-    for start, stop in _true_runs(signal[known] > threshold):
+    for start, stop in valid_runs(signal[known] > threshold):
         first, last = int(known[start]), int(known[stop - 1])
         if runs and t_s[first] - t_s[runs[-1][1] - 1] <= bridge_s:
             runs[-1][1] = last + 1
         else:
             runs.append([first, last + 1])
     return [(a, b) for a, b in runs if t_s[b - 1] - t_s[a] >= min_s]
-
-
-def _true_runs(values: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.diff(np.concatenate([[0], values.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(),
-                    strict=True))
 
 
 def detect_holds(series: LandmarkSeries, phases: PhasesConfig) -> list[Hold]:
