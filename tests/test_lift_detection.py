@@ -18,6 +18,7 @@ from fakes import HEIGHT, WIDTH, series_from_xy
 from screening.analysis import analyse_landmarks
 from screening.config import Config
 from screening.errors import RecordingError
+from screening.geometry import leg_length_px
 from screening.landmarks import (
     LEFT_ANKLE,
     LEFT_FOOT,
@@ -164,6 +165,9 @@ def test_stepping_toward_a_camera_that_looks_down_between_two_holds():
     series = series_of(poses)
     feet_y = series.xy_px[:, [LEFT_ANKLE, RIGHT_ANKLE], 1]
     assert feet_y[-1].min() - feet_y[0].max() > 100  # the feet are far lower in the image
+    # against its lowest image position in the take, each foot reads lifted before the steps
+    above_lowest = (feet_y.max(axis=0) - feet_y) / leg_length_px(series.xy_px)
+    assert above_lowest[t < 6.0].min() > 3 * Config().phases.lift_threshold_leg
     holds = holds_of(series)
     assert [(side, base) for side, _, _, base in holds] == [("left", True), ("right", True)]
     (_, s0, e0, _), (_, s1, e1, _) = holds
