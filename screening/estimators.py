@@ -117,7 +117,7 @@ class LegCoefficients:
 
 # Fitted by ``python -m validation.fit_leg --set TRAIN --set DEV`` on 95 rendered clips:
 # the project's own 72 (tools/synth, 63 front and 9 back views) and the 23 of the dev set
-# (/work/shared/synthetic/dev), landmarks at the default 960 px pose input; least squares
+# (../shared/synthetic/dev), landmarks at the default 960 px pose input; least squares
 # through the origin of the true hold-median drop on the hold medians of the two parts.
 # Scores on clips not fitted on come from leave-one-body-out refits and from fitting on
 # one set and scoring the other (docs/VALIDATION.md); across the 21 leave-one-body-out

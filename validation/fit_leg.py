@@ -1,6 +1,6 @@
 """Fit the leg estimator's two gains, and score it on clips left out.
 
-    python -m validation.fit_leg --set /work/shared/synthetic/dev \
+    python -m validation.fit_leg --set ../shared/synthetic/dev \
         --out validation/results/dev_leg_lobo.json
 
 Fitting: for every clip, the detected hold that best matches the truth hold (same

@@ -1,8 +1,9 @@
 """Raw MediaPipe landmarks (and the printed pelvis markers found in the same frames) per
 clip, cached as ``.npz`` so reruns skip the pose model.
 
-The cache lives outside the repository (default ``/work/data/landmarks/<set>/``, or
-``$PELVIC_SCREEN_LANDMARK_CACHE/<set>/``). A cached file is keyed by the clip name, the
+The cache lives outside the repository, beside the pose model's
+(``~/.cache/pelvic-screen/landmarks/<set>/``, under ``$PELVIC_SCREEN_CACHE`` when that is
+set), or in ``$PELVIC_SCREEN_LANDMARK_CACHE/<set>/``. A cached file is keyed by the clip name, the
 decoding size and the steady pose rate (``VideoConfig.steady_pose_fps``; files without it
 in the name have every frame posed), and made with the default pose frame-rate cap
 (``VideoConfig.max_pose_fps``; the rendered clips are 15 fps, under it); delete it to
@@ -20,8 +21,10 @@ from screening.files import atomic_open
 from screening.landmarks import LandmarkSeries
 from screening.markers import MarkerSeries
 from screening.markers.series import NPZ_PREFIX
+from screening.pose.model import cache_dir
 
-DEFAULT_ROOT = Path(os.environ.get("PELVIC_SCREEN_LANDMARK_CACHE", "/work/data/landmarks"))
+DEFAULT_ROOT = Path(os.environ.get("PELVIC_SCREEN_LANDMARK_CACHE")
+                    or cache_dir().parent / "landmarks")
 
 
 def cache_path(video: Path, set_name: str, *, root: Path = DEFAULT_ROOT,

@@ -1,6 +1,6 @@
 """Score an estimator on a labelled set of rendered clips.
 
-    python -m validation.run --set /work/shared/synthetic/dev --estimator hip_line \
+    python -m validation.run --set ../shared/synthetic/dev --estimator hip_line \
         --out validation/results/dev_hip_line.json
 
 The pose model runs once per clip; raw landmarks are cached (see
