@@ -274,7 +274,8 @@ def analyse_landmarks(series: LandmarkSeries, config: Config, *,
                                         problems, float(t[sl.start]), float(t[sl.stop - 1]),
                                         evidence=evidence, uncertainty_deg=uncertainty,
                                         markerless=markerless, evidence_note=note))
-    timeseries = _timeseries(cleaned, series, holds, drops, leans)
+    timeseries = _timeseries(cleaned, series, holds, drops, leans,
+                             lift_signals(cleaned, config.phases))
     warnings = []
     standard_s = config.phases.standard_hold_s
     if all(tr.hold_duration_s < standard_s for tr in measured):
@@ -287,7 +288,8 @@ def analyse_landmarks(series: LandmarkSeries, config: Config, *,
 
 
 def _timeseries(cleaned: LandmarkSeries, raw: LandmarkSeries, holds: list[Hold],
-                drops: list[np.ndarray], leans: list[np.ndarray]) -> TimeSeries:
+                drops: list[np.ndarray], leans: list[np.ndarray],
+                signals: dict[str, np.ndarray]) -> TimeSeries:
     """Per-frame columns for the CSV, the chart and the annotated video."""
     t = cleaned.t_s
     n = len(t)
@@ -299,7 +301,6 @@ def _timeseries(cleaned: LandmarkSeries, raw: LandmarkSeries, holds: list[Hold],
     phase = np.full(n, "double", dtype=object)
     lifted = np.full(n, "", dtype=object)
     hold_index = np.full(n, -1)
-    signals = lift_signals(cleaned)
     for k, h in enumerate(holds):
         phase[h.lift_start:h.hold_start] = "lift"
         phase[h.hold_start:h.hold_end] = "hold"

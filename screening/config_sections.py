@@ -137,7 +137,20 @@ class PhasesConfig(Section):
 
     lift_threshold_leg: float = setting(
         0.06, unit="leg lengths", low=0.005, high=0.5,
-        help="height above its floor level at which a foot counts as lifted")
+        help="height of an ankle above the other one (less their height difference on two "
+        "legs) at which a foot counts as lifted")
+    max_two_leg_offset_leg: float = setting(
+        0.15, unit="leg lengths", low=0.0, high=0.5,
+        help="largest image height difference of the two ankles that is taken for a stance "
+        "on two legs (camera roll or yaw, stance width; up to 0.12 seen on rendered clips)")
+    min_own_rise_fraction: float = setting(
+        0.5, unit="fraction", low=0.0, high=1.0,
+        help="share of a lift, where it is highest, that the lifted ankle must have risen "
+        "from its place beside the lift (less: the other foot went down the image, a step)")
+    max_stance_motion_leg: float = setting(
+        0.03, unit="leg lengths", low=0.0, high=0.5,
+        help="how much the other ankle may move up or down during a lift (median distance "
+        "from its median height; more: both feet moved, a jump)")
     hold_plateau_fraction: float = setting(
         0.75, unit="fraction", low=0.0, high=1.0,
         help="the hold is where the foot is at least this share of its typical lift height")

@@ -1,13 +1,50 @@
 """Phase detection: which foot is lifted, when the hold starts and ends, and the
 two-leg baseline before it (pure functions on a cleaned landmark series).
 
-The lift signal of a side is how far its ankle is above that foot's own floor level, as a
-fraction of the leg length (hip to ankle). A foot counts as lifted above
-``lift_threshold_leg``; a lift that reaches ``hold_plateau_fraction`` of its typical
-(median) height is a *hold* from the first to the last frame at that level. The baseline is
-the two-leg stance just before the lift (or, if the video starts on one leg, just after it).
-"""
+**Finding a lift.** Where a foot on the floor appears in the image depends on how far it
+is from the camera whenever the camera looks down (or up), so a foot is not found lifted
+by comparing it with its own image position at other moments of the take. The lift
+signal compares the two ankles in the same frame: the lift of the left foot is how far the
+left ankle is above the right one, less that difference on two legs (the take's *two-leg
+offset*), in leg lengths (hip to ankle); the right foot's is the same number with the
+opposite sign. A person stepping toward or away from the camera moves both ankles alike,
+and two feet that leave the floor together keep their difference: neither is a lift. A
+foot counts as lifted above ``lift_threshold_leg`` for at least 0.3 s.
 
+**Timing it.** While a foot is up, the stance foot stays where it is (checked, below), so
+the body does not move toward or away from the camera: the lifted foot's own height above
+its place on the floor beside the lift (its lowest image position in the second before
+and after the lift) times it, as the old floor level did, unlike the other ankle, which
+settles a little as that foot takes the weight. A lift that reaches
+``hold_plateau_fraction`` of its typical (median) height is a *hold* from the first to the
+last frame at that level. The baseline is the two-leg stance just before the lift (or, if
+the video starts on one leg, just after it).
+
+**What the detection assumes**, each broken by a named scenario in
+tests/test_lift_detection.py:
+
+1. *The feet stand side by side.* On two legs the two ankles sit at one image height, up
+   to an offset that stays the same through the take (camera roll or yaw, stance width):
+   the take's first steady stretch within ``max_two_leg_offset_leg`` of level (a take
+   starts on two legs); level when there is none (a take on one leg). One foot set ahead
+   of the other reads, under a camera that looks down, as the back foot lifted: a
+   staggered stance from the start is taken as the offset; a foot set ahead later is
+   caught by the next check.
+2. *A lifted foot rises.* Where the lift is highest, the foot's own ankle must have risen
+   from its place beside the lift by ``min_own_rise_fraction`` of the lift. If not, the
+   other foot went down the image (set ahead toward a camera that looks down): a step, not
+   a lift of this foot.
+3. *The stance foot stays put.* During a lift the other ankle keeps its image height within
+   ``max_stance_motion_leg`` (median distance from its median). If not, both feet moved:
+   a jump, hops, or legs spread toward and away from the camera (a jumping jack seen at an
+   angle).
+4. *A lift with nothing beside it is taken as it reads.* When a lift fills the take, there
+   is nothing to compare with: checks 2 and 3 are not made (a hop on one leg from the
+   first frame to the last moves the stance foot at every hop). Such a hold has no two-leg
+   baseline, so it is inconclusive, with its stance leg named.
+5. *A missing ankle does not end a lift.* Frames where an ankle is not seen neither start
+   nor end one.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,7 +56,10 @@ from .geometry import leg_length_px
 from .landmarks import LEFT_ANKLE, RIGHT_ANKLE, LandmarkSeries, other_side
 from .signal import valid_runs
 
-_GUARD_S = 0.3  # two-leg frames this close to a lift are not used as baseline
+_GUARD_S = 0.3  # frames this close to a lift are neither baseline nor its neighbourhood
+_MIN_LIFT_S = 0.3  # a shorter time above the threshold is no lift
+_BRIDGE_S = 0.2  # lifts this close together are one
+_BESIDE_S = 1.0  # a foot's place beside its lift: this long before (or after) it
 
 
 @dataclass(frozen=True)
@@ -49,36 +89,67 @@ def relative_to_baseline(values: np.ndarray, hold: Hold) -> np.ndarray:
     return values - np.nanmedian(base)
 
 
-def lift_signals(series: LandmarkSeries) -> dict[str, np.ndarray]:
-    """Per side: how far the ankle is above its own place on the floor, in leg lengths.
+def ankle_height_difference_legs(series: LandmarkSeries) -> np.ndarray:
+    """``(N,)`` image height of the left ankle above the right one, in leg lengths (the
+    take's median hip-to-ankle distance); positive when the left ankle is higher, NaN where
+    an ankle is missing."""
+    y = series.xy_px[:, [LEFT_ANKLE, RIGHT_ANKLE], 1]
+    return (y[:, 1] - y[:, 0]) / leg_length_px(series.xy_px)
 
-    A foot's floor level is the lowest image position its ankle takes in the recording
-    (99th percentile of y, so a stray sample does not set it). Measuring each foot against
-    its own floor level, not against the other ankle, keeps the signal at zero on two legs
-    whatever the camera roll, yaw or stance width.
+
+def two_leg_offset_legs(height_difference_legs: np.ndarray, t_s: np.ndarray, *,
+                        max_offset_leg: float, tolerance_leg: float, min_s: float) -> float:
+    """The left-over-right ankle height of the take on two legs, in leg lengths.
+
+    The first steady stretch of ``height_difference_legs``
+    (:func:`ankle_height_difference_legs`) near level: at least ``min_s`` of consecutive
+    frames within ``tolerance_leg`` of the stretch's first frame and within
+    ``max_offset_leg`` of 0; its median. 0.0 (feet level) when the take has no such
+    stretch, e.g. a take on one leg. The first, because a take starts on two legs (the
+    protocol asks for it); not the one nearest level, which may be a free foot that sank
+    almost to the floor late in a hold.
     """
-    leg = leg_length_px(series.xy_px)
-    signals = {}
-    for side, ankle in (("left", LEFT_ANKLE), ("right", RIGHT_ANKLE)):
-        y = series.xy_px[:, ankle, 1]
-        if not np.any(np.isfinite(y)):
-            signals[side] = np.full(len(y), np.nan)
-            continue
-        signals[side] = (np.nanpercentile(y, 99) - y) / leg
-    return signals
+    d = np.asarray(height_difference_legs, dtype=float)
+    t = np.asarray(t_s, dtype=float)
+    usable = np.isfinite(d) & (np.abs(d) <= max_offset_leg)
+    for first in np.flatnonzero(usable):
+        last = first
+        while (last + 1 < len(d) and usable[last + 1]
+               and abs(d[last + 1] - d[first]) <= tolerance_leg):
+            last += 1
+        if t[last] - t[first] >= min_s:
+            return float(np.median(d[first:last + 1]))
+    return 0.0
+
+
+def lift_signals(series: LandmarkSeries, phases: PhasesConfig) -> dict[str, np.ndarray]:
+    """Per side: how far the ankle is above the other one, less their two-leg offset, in
+    leg lengths (the module's docstring says what this assumes). The two sides' signals
+    are each other's negatives; NaN where an ankle is missing."""
+    difference = ankle_height_difference_legs(series)
+    offset = two_leg_offset_legs(difference, series.t_s,
+                                 max_offset_leg=phases.max_two_leg_offset_leg,
+                                 tolerance_leg=phases.lift_threshold_leg / 2,
+                                 min_s=phases.min_baseline_s)
+    return {"left": difference - offset, "right": offset - difference}
 
 
 def _runs_above(signal: np.ndarray, threshold: float, t_s: np.ndarray, *, min_s: float,
                 bridge_s: float) -> list[tuple[int, int]]:
-    above = np.nan_to_num(signal, nan=-np.inf) > threshold
-    runs = valid_runs(above)
-    merged: list[list[int]] = []
-    for start, stop in runs:
-        if merged and t_s[start] - t_s[merged[-1][1] - 1] <= bridge_s:
-            merged[-1][1] = stop
+    """[start, stop) frame ranges where ``signal`` is above ``threshold`` for at least
+    ``min_s``; runs at most ``bridge_s`` apart are joined, and NaN frames between two
+    frames above it belong to the run."""
+    known = np.flatnonzero(np.isfinite(signal))
+    if known.size == 0:
+        return []
+    runs: list[list[int]] = []
+    for start, stop in valid_runs(signal[known] > threshold):
+        first, last = int(known[start]), int(known[stop - 1])
+        if runs and t_s[first] - t_s[runs[-1][1] - 1] <= bridge_s:
+            runs[-1][1] = last + 1
         else:
-            merged.append([start, stop])
-    return [(a, b) for a, b in merged if t_s[b - 1] - t_s[a] >= min_s]
+            runs.append([first, last + 1])
+    return [(a, b) for a, b in runs if t_s[b - 1] - t_s[a] >= min_s]
 
 
 def detect_holds(series: LandmarkSeries, phases: PhasesConfig) -> list[Hold]:
@@ -86,26 +157,34 @@ def detect_holds(series: LandmarkSeries, phases: PhasesConfig) -> list[Hold]:
     t = series.t_s
     if len(t) < 3:
         return []
-    signals = lift_signals(series)
+    signals = lift_signals(series, phases)
+    threshold = phases.lift_threshold_leg
+    leg_px = leg_length_px(series.xy_px)
+    ankle_y_px = {"left": series.xy_px[:, LEFT_ANKLE, 1], "right": series.xy_px[:, RIGHT_ANKLE, 1]}
+    lifted = {side: np.nan_to_num(s, nan=np.inf) >= threshold for side, s in signals.items()}
     # both feet down: neither is lifted. Not half the lift threshold: a standing foot's
     # landmarks sit up to ~0.04 leg lengths higher on two legs than when it carries the
-    # whole weight (its floor level is taken there), which would leave no baseline at all
-    # (seen on a rendered clip with the free foot rising during the hold); the frames just
-    # before a lift are kept out by the guard of _baseline_window instead.
-    both_down = np.all([np.nan_to_num(s, nan=np.inf) < phases.lift_threshold_leg
-                        for s in signals.values()], axis=0)
+    # whole weight, which would leave no baseline at all (seen on a rendered clip with the
+    # free foot rising during the hold); the frames just before a lift are kept out by the
+    # guard of _baseline_window instead.
+    both_down = ~lifted["left"] & ~lifted["right"]
     holds: list[Hold] = []
     for side, signal in signals.items():
-        other = signals[other_side(side)]
-        for start, stop in _runs_above(signal, phases.lift_threshold_leg, t, min_s=0.3,
-                                       bridge_s=0.2):
-            if np.nanmedian(other[start:stop]) > phases.lift_threshold_leg:
-                continue  # both feet up: a jump, not a single-leg stance
+        for run in _runs_above(signal, threshold, t, min_s=_MIN_LIFT_S, bridge_s=_BRIDGE_S):
+            lift = _checked_lift(run, signal, t, phases=phases, lifted=lifted[side],
+                                 lifted_y_px=ankle_y_px[side],
+                                 stance_y_px=ankle_y_px[other_side(side)], leg_px=leg_px)
+            if lift is None:
+                continue
+            start, stop, timing = lift
+            if any(h.lifted_side == side and h.lift_start < stop and start < h.lift_end
+                   for h in holds):
+                continue  # one lift of the foot, seen twice by the two ankles' difference
             # the typical lifted height (median: the hold dominates the run) sets the level;
             # the foot may sink a little as the pelvis drops, so the peak would be too high
-            typical = np.nanmedian(signal[start:stop])
-            level = max(phases.lift_threshold_leg, phases.hold_plateau_fraction * typical)
-            plateau = np.flatnonzero(np.nan_to_num(signal[start:stop], nan=-np.inf) >= level)
+            typical = np.nanmedian(timing[start:stop])
+            level = max(threshold, phases.hold_plateau_fraction * typical)
+            plateau = np.flatnonzero(np.nan_to_num(timing[start:stop], nan=-np.inf) >= level)
             if plateau.size == 0:
                 continue
             hold_start, hold_end = start + int(plateau[0]), start + int(plateau[-1]) + 1
@@ -113,6 +192,71 @@ def detect_holds(series: LandmarkSeries, phases: PhasesConfig) -> list[Hold]:
                                         min_baseline_s=phases.min_baseline_s)
             holds.append(Hold(side, start, hold_start, hold_end, stop, baseline))
     return sorted(holds, key=lambda h: h.lift_start)
+
+
+def _checked_lift(run: tuple[int, int], signal: np.ndarray, t: np.ndarray, *,
+                  phases: PhasesConfig, lifted: np.ndarray, lifted_y_px: np.ndarray,
+                  stance_y_px: np.ndarray, leg_px: float
+                  ) -> tuple[int, int, np.ndarray] | None:
+    """A run [start, stop) of a foot's lift ``signal`` checked against assumptions 2 and 3
+    of the module's docstring (None when it is no lift) and timed: ``(start, stop,
+    timing)``, the frames and the signal that time it."""
+    start, stop = run
+    if start == 0 and stop == len(t):
+        return start, stop, signal  # nothing beside the lift to compare with
+    if _spread_legs(stance_y_px[start:stop], leg_px) > phases.max_stance_motion_leg:
+        return None  # the stance foot moved too: a jump, or legs spread in depth
+    own = _height_above_beside_legs(lifted_y_px, ~lifted, t, start, stop, leg_px=leg_px,
+                                    window_s=_BESIDE_S,
+                                    same_place_leg=phases.lift_threshold_leg / 2)
+    if own is None:
+        return start, stop, signal
+    peak = start + int(np.nanargmax(signal[start:stop]))
+    if not own[peak] >= phases.min_own_rise_fraction * signal[peak]:
+        return None  # the other foot went down the image: a step, not a lift of this one
+    # the foot's own height above its place times the lift (the module's docstring); a small
+    # lift that it does not carry past the threshold for long enough keeps the timing of the
+    # two ankles' difference
+    own_runs = [(a, b) for a, b in _runs_above(own, phases.lift_threshold_leg, t,
+                                                min_s=_MIN_LIFT_S, bridge_s=_BRIDGE_S)
+                if a < stop and b > start]
+    if not own_runs:
+        return start, stop, signal
+    return own_runs[0][0], own_runs[-1][1], own
+
+
+def _height_above_beside_legs(y_px: np.ndarray, not_lifted: np.ndarray, t: np.ndarray,
+                              start: int, stop: int, *, leg_px: float, window_s: float,
+                              same_place_leg: float) -> np.ndarray | None:
+    """``(N,)`` how far an ankle is above its place on the floor beside the lift [start,
+    stop), in leg lengths; None when there is nothing beside it.
+
+    Its place is its lowest image position (99th percentile of y) in the frames where it
+    is not lifted from ``_GUARD_S + window_s`` to ``_GUARD_S`` before the lift and as far
+    after it: both when the foot is put down where it stood (the medians of the two
+    stretches within ``same_place_leg``), else the stretch before (after, when the take
+    starts lifted), as a foot set down elsewhere made a step.
+    """
+    seen = not_lifted & np.isfinite(y_px)
+    before = seen & (t >= t[start] - _GUARD_S - window_s) & (t <= t[start] - _GUARD_S)
+    after = seen & (t >= t[stop - 1] + _GUARD_S) & (t <= t[stop - 1] + _GUARD_S + window_s)
+    if before.any() and after.any():
+        same_place = abs(np.median(y_px[before]) - np.median(y_px[after])) <= \
+            same_place_leg * leg_px
+        beside = before | after if same_place else before
+    else:
+        beside = before | after
+    if not beside.any():
+        return None
+    return (np.percentile(y_px[beside], 99) - y_px) / leg_px
+
+
+def _spread_legs(y_px: np.ndarray, leg_px: float) -> float:
+    """Median distance of an ankle's image heights from their median, in leg lengths (0.0
+    when never seen)."""
+    if not np.any(np.isfinite(y_px)):
+        return 0.0
+    return float(np.nanmedian(np.abs(y_px - np.nanmedian(y_px)))) / leg_px
 
 
 def steady_slice(t_s: np.ndarray, hold: Hold, trim_s: float) -> slice:

@@ -250,8 +250,9 @@ def _concat(a: LandmarkSeries, b: LandmarkSeries) -> LandmarkSeries:
 
 def test_scenario_feet_at_different_image_heights_on_two_legs():
     """Camera roll, yaw or a staggered stance put one ankle lower in the image on two legs
-    (seen up to 0.12 leg lengths on rendered clips): each foot is measured from its own
-    floor level, so the baseline is still found."""
+    (seen up to 0.12 leg lengths on rendered clips): the lift is measured against the two
+    ankles' difference in the take's first steady stretch, so the baseline is still
+    found."""
     series, _ = single_leg_series(lifted_side="left", drop_deg=6.0)
     xy = series.xy_px.copy()
     xy[:, 27:33:2, 1] += 45  # the left ankle, heel and foot sit 45 px (~0.12 leg) lower
