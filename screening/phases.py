@@ -26,7 +26,9 @@ tests/test_lift_detection.py:
 1. *The feet stand side by side.* On two legs the two ankles sit at one image height, up
    to an offset that stays the same through the take (camera roll or yaw, stance width):
    the take's first steady stretch within ``max_two_leg_offset_leg`` of level (a take
-   starts on two legs); level when there is none (a take on one leg). One foot set ahead
+   starts on two legs); level when there is none (a take on one leg). A take that starts
+   in a lift smaller than that (a webcam recording started during a hold) is recognised
+   when the foot comes down without rising first: the next stretch is taken. One foot set ahead
    of the other reads, under a camera that looks down, as the back foot lifted: a
    staggered stance from the start is taken as the offset; a foot set ahead later is
    caught by the next check.
@@ -98,28 +100,67 @@ def ankle_height_difference_legs(series: LandmarkSeries) -> np.ndarray:
 
 
 def two_leg_offset_legs(height_difference_legs: np.ndarray, t_s: np.ndarray, *,
-                        max_offset_leg: float, tolerance_leg: float, min_s: float) -> float:
+                        ankle_y_legs: np.ndarray, max_offset_leg: float,
+                        tolerance_leg: float, lift_leg: float, min_s: float) -> float:
     """The left-over-right ankle height of the take on two legs, in leg lengths.
 
-    The first steady stretch of ``height_difference_legs``
-    (:func:`ankle_height_difference_legs`) near level: at least ``min_s`` of consecutive
-    frames within ``tolerance_leg`` of the stretch's first frame and within
-    ``max_offset_leg`` of 0; its median. 0.0 (feet level) when the take has no such
-    stretch, e.g. a take on one leg. The first, because a take starts on two legs (the
-    protocol asks for it); not the one nearest level, which may be a free foot that sank
-    almost to the floor late in a hold.
+    The steady stretches of ``height_difference_legs`` (:func:`ankle_height_difference_legs`)
+    near level: at least ``min_s`` of consecutive frames within ``tolerance_leg`` of the
+    stretch's first frame and within ``max_offset_leg`` of 0. The first of them, because a
+    take starts on two legs (the protocol asks for it); not the one nearest level, which may
+    be a free foot that sank almost to the floor late in a hold. Unless the take starts with
+    a small lift (less than ``max_offset_leg``, as small as two-leg offsets can be): a first
+    stretch is passed over when, in the next one, one ankle stands where it stood and the
+    other has come down by at least ``lift_leg`` without rising on the way (a foot set down,
+    not a step: a step lifts the foot first). ``ankle_y_legs`` ``(N, 2)``: the left and
+    right ankles' image heights (y, down) in leg lengths. 0.0 (feet level) when the take
+    has no such stretch, e.g. a take on one leg.
     """
     d = np.asarray(height_difference_legs, dtype=float)
     t = np.asarray(t_s, dtype=float)
     usable = np.isfinite(d) & (np.abs(d) <= max_offset_leg)
-    for first in np.flatnonzero(usable):
+    stretches: list[tuple[int, int]] = []
+    first = 0
+    while first < len(d) and len(stretches) < 2:
+        if not usable[first]:
+            first += 1
+            continue
         last = first
         while (last + 1 < len(d) and usable[last + 1]
                and abs(d[last + 1] - d[first]) <= tolerance_leg):
             last += 1
         if t[last] - t[first] >= min_s:
-            return float(np.median(d[first:last + 1]))
-    return 0.0
+            stretches.append((first, last + 1))
+            first = last + 1
+        else:
+            first += 1
+    if not stretches:
+        return 0.0
+    chosen = stretches[0]
+    if len(stretches) == 2 and _foot_set_down(ankle_y_legs, *stretches,
+                                              same_place_leg=tolerance_leg, lift_leg=lift_leg):
+        chosen = stretches[1]
+    return float(np.median(d[chosen[0]:chosen[1]]))
+
+
+def _foot_set_down(ankle_y_legs: np.ndarray, before: tuple[int, int], after: tuple[int, int],
+                   *, same_place_leg: float, lift_leg: float) -> bool:
+    """Whether, from the stretch ``before`` to the stretch ``after`` (frame ranges), one
+    ankle stayed where it was (within ``same_place_leg``) and the other came down the image
+    by at least ``lift_leg`` without going higher than it was on the way."""
+    y = np.asarray(ankle_y_legs, dtype=float)
+    y_before = np.nanmedian(y[before[0]:before[1]], axis=0)
+    y_after = np.nanmedian(y[after[0]:after[1]], axis=0)
+    between = y[before[1]:after[0]]
+    for moved, stayed in ((0, 1), (1, 0)):
+        if abs(y_after[stayed] - y_before[stayed]) > same_place_leg:
+            continue
+        came_down = y_after[moved] - y_before[moved] >= lift_leg
+        rose_on_the_way = between.size > 0 and \
+            np.nanmin(between[:, moved], initial=np.inf) < y_before[moved] - same_place_leg
+        if came_down and not rose_on_the_way:
+            return True
+    return False
 
 
 def lift_signals(series: LandmarkSeries, phases: PhasesConfig) -> dict[str, np.ndarray]:
@@ -127,9 +168,11 @@ def lift_signals(series: LandmarkSeries, phases: PhasesConfig) -> dict[str, np.n
     leg lengths (the module's docstring says what this assumes). The two sides' signals
     are each other's negatives; NaN where an ankle is missing."""
     difference = ankle_height_difference_legs(series)
-    offset = two_leg_offset_legs(difference, series.t_s,
+    ankle_y_legs = series.xy_px[:, [LEFT_ANKLE, RIGHT_ANKLE], 1] / leg_length_px(series.xy_px)
+    offset = two_leg_offset_legs(difference, series.t_s, ankle_y_legs=ankle_y_legs,
                                  max_offset_leg=phases.max_two_leg_offset_leg,
                                  tolerance_leg=phases.lift_threshold_leg / 2,
+                                 lift_leg=phases.lift_threshold_leg,
                                  min_s=phases.min_baseline_s)
     return {"left": difference - offset, "right": offset - difference}
 

@@ -32,7 +32,7 @@ from screening.landmarks import (
     RIGHT_HIP,
     RIGHT_KNEE,
 )
-from screening.phases import detect_holds, lift_signals
+from screening.phases import ankle_height_difference_legs, detect_holds, lift_signals
 
 FPS = 30.0
 THIGH_M = SHANK_M = 0.42
@@ -195,6 +195,27 @@ def test_staggered_stance_is_absorbed_as_the_two_leg_offset():
     [(side, start, end, base)] = holds_of(series)
     assert (side, base) == ("right", True)
     assert start == pytest.approx(2.2, abs=0.3) and end == pytest.approx(6.1, abs=0.3)
+
+
+def test_a_take_that_starts_in_a_small_lift_takes_the_offset_where_the_foot_is_down():
+    """The take starts with the right foot up (0.12 leg lengths in the image, as small as
+    two-leg offsets can be), as when a webcam recording starts during a hold: the first
+    steady stretch near level is that lift, not the stance on two legs. The foot comes down
+    without rising first, so that stretch is passed over for the next one; both lifts are
+    found on the right, with a baseline."""
+    t = times(14.0)
+    up = 1.0 - np.clip((t - 3.0) / 0.3, 0, 1) + ramp(t, 6.5, 10.5)
+    series = series_of([body_xyz(right=lifted_leg(0.7 * k)) for k in up])
+    first = ankle_height_difference_legs(series)[t < 3.0]
+    assert np.all(np.abs(first) < Config().phases.max_two_leg_offset_leg)  # a usable stretch
+    assert np.all(first < -Config().phases.lift_threshold_leg)              # ... with a lift
+    holds = holds_of(series)
+    assert [(side, base) for side, _, _, base in holds] == [("right", True), ("right", True)]
+    (_, s0, e0, _), (_, s1, e1, _) = holds
+    assert s0 == pytest.approx(0.0, abs=0.1) and e0 == pytest.approx(3.0, abs=0.3)
+    assert s1 == pytest.approx(6.7, abs=0.3) and e1 == pytest.approx(10.6, abs=0.3)
+    standing = ((t > 3.6) & (t < 6.3)) | (t > 11.2)
+    assert np.abs(lift_signals(series, Config().phases)["right"][standing]).max() < 0.02
 
 
 # --- assumption 2: a lifted foot rises ---------------------------------------------------
