@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import SHARED  # PELVIC_SCREEN_SHARED_DIR, else ../shared
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -17,7 +18,6 @@ from screening.charts import trend_figure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 CLIP = SHARED / "synthetic" / "dev" / "C01.mp4"
 # a clip standing on the left leg: the shared dev clip, else the project's own sample
 UPLOAD_CLIP = CLIP if CLIP.exists() else ROOT / "sample_videos" / "positive_left_stance.mp4"

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import pytest
 from clips import transformed
+from conftest import SHARED
 
 from screening.analysis import analyse_landmarks
 from screening.config import Config
@@ -40,7 +41,7 @@ def pose(model_info):
 
 @pytest.fixture(scope="module")
 def shared_root() -> Path:
-    shared = Path(__file__).resolve().parents[2] / "shared"
+    shared = SHARED
     if not shared.is_dir():
         pytest.skip(f"shared data folder not available ({shared} is absent)")
     return shared

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from appserver import app_server
+from conftest import SHARED  # PELVIC_SCREEN_SHARED_DIR, else ../shared
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 CLIP = SHARED / "synthetic" / "dev" / "C01.mp4"
 CHROMIUM = Path("/usr/bin/chromium")
 # screenshots go to a temporary folder; `make screenshots` asks for docs/screenshots
