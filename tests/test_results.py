@@ -3,6 +3,7 @@ drop bands at their edges, holds the protocol asked for that were never measured
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -17,6 +18,7 @@ from screening.results import (
     SCHEMA_VERSION,
     Classification,
     Evidence,
+    Problem,
     Result,
     ResultBundle,
     ResultReadError,
@@ -258,6 +260,17 @@ def test_the_report_and_the_cli_line_say_which_leg_was_not_measured(analysed, tm
     assert render_pdf(bundle).startswith(b"%PDF")
     line = describe(ItemOutcome(Path("clip.mp4"), out, bundle.result))
     assert "left stance positive" in line and "right stance not measured" in line
+    # a hold that could not be measured says why, not "n/a"
+    hold = bundle.result.holds[0]
+    unmeasured = dataclasses.replace(
+        hold, classification=Classification.INCONCLUSIVE,
+        pelvic_drop=dataclasses.replace(hold.pelvic_drop, median_deg=None),
+        problems=(Problem("no_baseline", "There is no moment on both legs to compare with.",
+                          "Stand still on both legs first."),))
+    line = describe(ItemOutcome(Path("clip.mp4"), out,
+                                dataclasses.replace(bundle.result, holds=(unmeasured,))))
+    assert "left stance inconclusive (not measured: There is no moment on both legs to " \
+        "compare with)" in line and "n/a" not in line
 
 
 def test_an_empty_time_series_and_a_bad_one(tmp_path):

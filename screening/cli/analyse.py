@@ -148,7 +148,12 @@ def describe(outcome) -> str:
     parts = []
     for hold in result.holds:
         drop = hold.pelvic_drop.median_deg
-        drop_txt = "n/a" if drop is None else f"{drop:+.1f} deg"
+        if drop is not None:
+            drop_txt = f"{drop:+.1f} deg"
+        elif hold.problems:  # why it could not be measured: the first problem
+            drop_txt = "not measured: " + hold.problems[0].message.rstrip(".")
+        else:
+            drop_txt = "not measured"
         parts.append(f"{hold.stance_side} stance {hold.classification} ({drop_txt}"
                      + (", compensated" if hold.compensated else "") + ")")
     parts += [f"{m.stance_side} stance not measured (no hold found)"
