@@ -7,7 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
-from screening.results import Failure, Result, Status, read_result
+from screening.outputs import write_result_json
+from screening.results import RESULT_JSON, Failure, Result, Status, read_result
 from tools.compare_results import compare_results, main
 
 OLD_FOLDER = Path(__file__).parent / "data" / "result_schema_1.0" / "positive_left_stance"
@@ -15,7 +16,7 @@ OLD_FOLDER = Path(__file__).parent / "data" / "result_schema_1.0" / "positive_le
 
 def _as_schema_2(result: Result, folder: Path) -> None:
     folder.mkdir(parents=True)
-    (folder / "result.json").write_text(json.dumps(result.to_document()), encoding="utf-8")
+    write_result_json(folder / RESULT_JSON, result)
 
 
 def test_a_schema_1_result_and_its_schema_2_copy_measured_the_same(tmp_path):
