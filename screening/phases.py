@@ -156,8 +156,8 @@ def _foot_set_down(ankle_y_legs: np.ndarray, before: tuple[int, int], after: tup
         if abs(y_after[stayed] - y_before[stayed]) > same_place_leg:
             continue
         came_down = y_after[moved] - y_before[moved] >= lift_leg
-        rose_on_the_way = between.size > 0 and \
-            np.nanmin(between[:, moved], initial=np.inf) < y_before[moved] - same_place_leg
+        rose_on_the_way = np.nanmin(between[:, moved], initial=np.inf) < \
+            y_before[moved] - same_place_leg
         if came_down and not rose_on_the_way:
             return True
     return False
