@@ -21,11 +21,18 @@ import numpy as np
 from .landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
+    LEFT_KNEE,
     LEFT_SHOULDER,
+    NOSE,
     RIGHT_ANKLE,
     RIGHT_HIP,
+    RIGHT_KNEE,
     RIGHT_SHOULDER,
 )
+
+# the points that place a standing body in the picture: head, shoulders, hips, knees, ankles
+BODY_POINTS = (NOSE, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP, LEFT_KNEE,
+               RIGHT_KNEE, LEFT_ANKLE, RIGHT_ANKLE)
 
 # --- lines between a left point and its right twin ----------------------------------------
 
@@ -90,6 +97,19 @@ def mid_shoulder_px(xy_px: np.ndarray) -> np.ndarray:
 def torso_length_px(xy_px: np.ndarray) -> np.ndarray:
     """Distance from the hip midpoint to the shoulder midpoint, in pixels."""
     return np.linalg.norm(mid_shoulder_px(xy_px) - mid_hip_px(xy_px), axis=-1)
+
+
+def largest_offset_torso(xy_px: np.ndarray, reference_xy_px: np.ndarray) -> float:
+    """The largest distance between the :data:`BODY_POINTS` of two poses ``(33, 2)`` of
+    one frame, in torso lengths of ``reference_xy_px``; NaN when a pose lacks one of the
+    points or the reference has no torso."""
+    points = list(BODY_POINTS)
+    a = np.asarray(xy_px, dtype=float)[points]
+    b = np.asarray(reference_xy_px, dtype=float)[points]
+    torso = float(torso_length_px(np.asarray(reference_xy_px, dtype=float)))
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b)) and torso > 0):
+        return float("nan")
+    return float(np.max(np.linalg.norm(a - b, axis=1)) / torso)
 
 
 def frontal_ratios(xy_px: np.ndarray) -> np.ndarray:

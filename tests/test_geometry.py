@@ -13,6 +13,7 @@ from screening.geometry import (
     hip_dx_px,
     hip_obliquity_deg,
     hip_width_px,
+    largest_offset_torso,
     left_hip_image_direction,
     leg_length_px,
     line_obliquity_deg,
@@ -24,6 +25,7 @@ from screening.landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
     LEFT_SHOULDER,
+    NOSE,
     RIGHT_ANKLE,
     RIGHT_HIP,
     RIGHT_SHOULDER,
@@ -114,6 +116,29 @@ def test_frontal_ratio_torso_and_legs_by_hand():
     assert ankle_raise_legs(raised) == pytest.approx(38.0 / ((np.hypot(4, 342) + leg) / 2))
     raised[RIGHT_ANKLE] = np.nan
     assert np.isnan(ankle_raise_legs(raised))
+
+
+def test_largest_offset_between_two_poses_in_torso_lengths():
+    xy = front_pose()                                  # torso 210 px (above)
+    assert largest_offset_torso(xy, xy) == 0.0
+    moved = xy.copy()
+    moved[NOSE, 1] += 105.0                            # the head half a torso lower
+    moved[LEFT_ANKLE, 0] += 21.0
+    assert largest_offset_torso(moved, xy) == pytest.approx(0.5)
+    moved[LEFT_ANKLE, 1] += 400.0                      # the largest offset counts
+    assert largest_offset_torso(moved, xy) == pytest.approx(np.hypot(21.0, 400.0) / 210.0)
+    # points outside the body (hands, face details) do not count
+    hand = xy.copy()
+    hand[15:23] += 500.0
+    assert largest_offset_torso(hand, xy) == 0.0
+    # a missing body point, or a reference without a torso: unknown
+    missing = xy.copy()
+    missing[RIGHT_ANKLE] = np.nan
+    assert np.isnan(largest_offset_torso(missing, xy))
+    assert np.isnan(largest_offset_torso(xy, missing))
+    flat = xy.copy()
+    flat[[LEFT_SHOULDER, RIGHT_SHOULDER]] = flat[[LEFT_HIP, RIGHT_HIP]]
+    assert np.isnan(largest_offset_torso(xy, flat))
 
 
 def test_line_obliquity_is_the_hip_obliquity_for_any_pair_of_points():

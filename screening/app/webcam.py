@@ -56,6 +56,10 @@ WEBRTC_KEY = "pelvic-live"
 # The framing view must show a whole person, head to feet, on a laptop screen (a browser
 # window 768 px tall): the preview is at most this tall, the rest of the picture is scaled.
 PREVIEW_MAX_HEIGHT_PX = 420
+# seconds between the live tracker's checks against a fresh detection (MediaPipePose)
+LIVE_TRACKING_CHECK_S = 1.0
+
+
 @st.cache_resource(show_spinner="Loading the pose model...")
 def pose_model() -> ModelInfo:
     """The pose model, checked once per server; MediaPipe imported with it."""
@@ -67,7 +71,10 @@ def pose_model() -> ModelInfo:
 def make_live_pose(model: ModelInfo):
     from screening.pose.mediapipe_backend import MediaPipePose
 
-    return MediaPipePose(model, video_mode=True, people_check_s=None)
+    # a stream's first frames are often blurred (focus, low bitrate): the tracking check
+    # keeps a tracker that locked onto a wrong body from holding the framing check forever
+    return MediaPipePose(model, video_mode=True, people_check_s=None,
+                         tracking_check_s=LIVE_TRACKING_CHECK_S)
 
 
 def frame_callback(live: LiveSession, log: StreamLog):

@@ -15,17 +15,12 @@ from ..geometry import ankle_raise_legs, frontal_ratios, hip_obliquity_deg, hip_
 from ..landmarks import (
     LEFT_ANKLE,
     LEFT_HIP,
-    LEFT_KNEE,
     LEFT_SHOULDER,
     NOSE,
     RIGHT_ANKLE,
     RIGHT_HIP,
-    RIGHT_KNEE,
     RIGHT_SHOULDER,
 )
-
-FRAMING_POINTS = (NOSE, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP, LEFT_KNEE,
-                  RIGHT_KNEE, LEFT_ANKLE, RIGHT_ANKLE)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import types
 import numpy as np
 
 from ..errors import ModelError
+from ..geometry import largest_offset_torso
 from ..landmarks import N_LANDMARKS
 from . import ModelInfo, PoseFrame, mean_brightness
 
@@ -88,24 +89,42 @@ class MediaPipePose:
     is much cheaper than looking for two in every frame); every ``people_check_s`` seconds
     a second, IMAGE-mode landmarker counts the people in the frame (up to 2), so that a
     second person is noticed. ``people_check_s=None`` turns the check off.
+
+    In VIDEO mode MediaPipe looks for the person only while it has lost them, and otherwise
+    takes each frame's search region from the previous frame's landmarks. A first detection
+    on a blurred frame (a webcam focusing, a video call's first low-bitrate frames) can
+    leave it tracking a wrong, shrunken body for as long as the stream lasts: on a rendered
+    clip whose first three frames were blurred, the head was placed on the chest and the
+    body filled 40 % of the picture height instead of 60 %, for every later frame.
+    ``tracking_check_s`` (seconds, ``None`` = off) compares the tracked pose every so often
+    with a fresh IMAGE-mode detection of the same frame; when one of the body points (head,
+    shoulders, hips, knees, ankles) is more than ``max_tracking_offset_torso`` torso lengths
+    away, tracking starts again from a fresh detection of that frame.
     """
 
     def __init__(self, model: ModelInfo, *, video_mode: bool = True,
                  people_check_s: float | None = 1.0, min_detection_confidence: float = 0.5,
-                 min_presence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
+                 min_presence: float = 0.5, min_tracking_confidence: float = 0.5,
+                 tracking_check_s: float | None = None,
+                 max_tracking_offset_torso: float = 0.5) -> None:
         self._model = model
         self._confidences = dict(min_pose_detection_confidence=min_detection_confidence,
                                  min_pose_presence_confidence=min_presence,
                                  min_tracking_confidence=min_tracking_confidence)
         self._video_mode = video_mode
         self._people_check_s = people_check_s
-        self._landmarker = self._counter = None
+        self._tracking_check_s = tracking_check_s if video_mode else None
+        self._max_tracking_offset_torso = max_tracking_offset_torso
+        self._landmarker = self._counter = self._checker = None
+        self.tracking_restarts = 0    # times tracking started again after a failed check
         try:
             with _quiet_native_stderr():
                 self._landmarker = self._make(vision.RunningMode.VIDEO if video_mode
                                               else vision.RunningMode.IMAGE, 1)
                 if people_check_s is not None:
                     self._counter = self._make(vision.RunningMode.IMAGE, 2)
+                if self._tracking_check_s is not None:
+                    self._checker = self._make(vision.RunningMode.IMAGE, 1)
         except ModelError:
             self.close()
             raise
@@ -123,6 +142,7 @@ class MediaPipePose:
 
     def _start(self) -> None:
         self._last_check_t: float | None = None
+        self._last_tracking_check_t: float | None = None
         self._people_seen = 0
         self._last_ms = -1
         self._first = True
@@ -136,12 +156,33 @@ class MediaPipePose:
         new backend (benchmarks/model_reuse.py). Timestamps may start again from zero.
         """
         if self._video_mode:
-            with _quiet_native_stderr():
-                if self._landmarker is not None:
-                    self._landmarker.close()
-                self._landmarker = None
-                self._landmarker = self._make(vision.RunningMode.VIDEO, 1)
+            self._new_tracker()
         self._start()
+
+    def _new_tracker(self) -> None:
+        """A new VIDEO-mode landmarker: no tracking or smoothing state, timestamps free."""
+        with _quiet_native_stderr():
+            if self._landmarker is not None:
+                self._landmarker.close()
+            self._landmarker = None
+            self._landmarker = self._make(vision.RunningMode.VIDEO, 1)
+
+    def _tracking_check_due(self, t_s: float) -> bool:
+        if self._checker is None or (self._last_tracking_check_t is not None and t_s
+                                     - self._last_tracking_check_t < self._tracking_check_s):
+            return False
+        self._last_tracking_check_t = t_s
+        return True
+
+    def _tracking_went_wrong(self, image, tracked, width: int, height: int) -> bool:
+        """Is the tracked pose far from a fresh detection of the same frame? (False when
+        either finds nobody: then MediaPipe looks for the person again by itself.)"""
+        fresh = self._checker.detect(image)
+        if not tracked.pose_landmarks or not fresh.pose_landmarks:
+            return False
+        offset = largest_offset_torso(_pixels(tracked.pose_landmarks[0], width, height),
+                                      _pixels(fresh.pose_landmarks[0], width, height))
+        return offset > self._max_tracking_offset_torso
 
     def __enter__(self) -> MediaPipePose:
         return self
@@ -151,10 +192,10 @@ class MediaPipePose:
 
     def close(self) -> None:
         with _quiet_native_stderr():
-            for landmarker in (self._landmarker, self._counter):
+            for landmarker in (self._landmarker, self._counter, self._checker):
                 if landmarker is not None:
                     landmarker.close()
-        self._landmarker = self._counter = None
+        self._landmarker = self._counter = self._checker = None
 
     def process(self, rgb: np.ndarray, t_s: float) -> PoseFrame:
         """Landmarks of the main person in an unmirrored RGB frame (H, W, 3 uint8)."""
@@ -166,6 +207,11 @@ class MediaPipePose:
                 t_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
                 self._last_ms = t_ms
                 result = self._landmarker.detect_for_video(image, t_ms)
+                if self._tracking_check_due(t_s) and self._tracking_went_wrong(image, result,
+                                                                                width, height):
+                    self._new_tracker()
+                    self.tracking_restarts += 1
+                    result = self._landmarker.detect_for_video(image, t_ms)
             else:
                 result = self._landmarker.detect(image)
             if self._counter is not None and (
@@ -178,7 +224,7 @@ class MediaPipePose:
             return PoseFrame.empty(t_s, luma)
         chosen = 0
         image_lms = people[chosen]
-        xy = np.array([[lm.x * width, lm.y * height] for lm in image_lms], dtype=float)
+        xy = _pixels(image_lms, width, height)
         vis = np.array([lm.visibility if lm.visibility is not None else np.nan for lm in image_lms])
         pres = np.array([lm.presence if lm.presence is not None else np.nan for lm in image_lms])
         if result.pose_world_landmarks and len(result.pose_world_landmarks) > chosen:
@@ -187,3 +233,8 @@ class MediaPipePose:
             world = np.full((N_LANDMARKS, 3), np.nan)
         return PoseFrame(t_s=t_s, xy_px=xy, visibility=vis, presence=pres, world_xyz_m=world,
                          n_people=max(len(people), self._people_seen), luma_mean=luma)
+
+
+def _pixels(landmarks, width: int, height: int) -> np.ndarray:
+    """(33, 2) pixel positions of one pose's normalised landmarks."""
+    return np.array([[lm.x * width, lm.y * height] for lm in landmarks], dtype=float)
