@@ -332,6 +332,25 @@ def test_forget_deletes_the_person_and_every_record(env_db, capsys):
     assert cli(["forget", "--person", "Nobody", "--yes"]) == 1
 
 
+def test_history_lines_say_why_a_leg_was_not_measured():
+    from screening.cli.records import describe_session
+
+    ses = {"recorded_at": "2026-11-30T09:15:00+00:00", "input": "take.mp4", "source": "cli",
+           "sides": [{"stance_side": "left", "classification": "negative",
+                      "pelvic_drop_deg": {"median": 1.04}},
+                     {"stance_side": "right", "classification": "inconclusive",
+                      "pelvic_drop_deg": {"median": None},
+                      "reasons": ["The foot was up for only 0.8 s. Hold it for 10 s."]},
+                     {"stance_side": "right", "classification": "inconclusive",
+                      "pelvic_drop_deg": {"median": None}}]}
+    line = describe_session(ses)
+    assert "take.mp4 [cli]: left stance negative (+1.0 deg); " in line
+    assert ("right stance inconclusive (not measured: The foot was up for only 0.8 s); "
+            in line)
+    assert line.endswith("right stance inconclusive (not measured)")
+    assert "n/a" not in line
+
+
 def test_compare_and_asymmetry_use_the_noise_of_both_measurements():
     assert SDD_DEG == 2.8
     # with markers (typical error 0.3 deg each) the noise is the smallest detectable

@@ -210,6 +210,13 @@ def run_records_command(args, parser=None) -> int:
         return 1
 
 
+def not_measured_text(side: dict) -> str:
+    """"not measured", with the first reason's first sentence when the side has one."""
+    reasons = side.get("reasons") or []
+    why = reasons[0].split(". ")[0].rstrip(".") if reasons else ""
+    return f"not measured: {why}" if why else "not measured"
+
+
 def describe_session(ses: dict) -> str:
     """One line per recorded session: when, which input, each tested leg's verdict."""
     import datetime as dt
@@ -219,7 +226,8 @@ def describe_session(ses: dict) -> str:
     for side in ses["sides"]:
         drop = side["pelvic_drop_deg"]["median"]
         parts.append(f"{side['stance_side']} stance {side['classification']} ("
-                     + ("n/a" if drop is None else f"{drop:+.1f} deg") + ")")
+                     + (not_measured_text(side) if drop is None else f"{drop:+.1f} deg")
+                     + ")")
     asym = ses.get("asymmetry")
     if asym:
         parts.append(f"left-right {asym['difference_deg']:+.1f} deg"
