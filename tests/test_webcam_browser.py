@@ -3,7 +3,8 @@
 Chromium (Debian package, driven by Playwright) plays a synthetic single-leg-stance clip
 as its fake camera; the app, served on 127.0.0.1 only, runs the guided protocol with short
 timings, records, analyses the recording and shows the result. Screenshots of every page
-go to docs/screenshots/.
+go to a temporary folder, or to $PELVIC_SCREEN_SCREENSHOTS (`make screenshots` sets it to
+docs/screenshots/).
 """
 
 from __future__ import annotations
