@@ -258,6 +258,19 @@ def test_a_file_that_kills_its_worker_twice_is_reported_and_the_batch_goes_on(tm
     assert saved["error"]["code"] == "worker_crashed"
 
 
+def test_local_workers_keep_glibc_s_dynamic_mmap_threshold(tmp_path, monkeypatch):
+    """Dask's nanny would set MALLOC_TRIM_THRESHOLD_ in each worker, which makes glibc map
+    and unmap every decoded frame (screening.cluster.WORKER_ENV_UNSET)."""
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    clip = tmp_path / "a.mp4"
+    clip.write_text("fake")
+    from cluster_tasks import fail_if_malloc_is_tuned
+
+    with DaskRunner("local:1", task=fail_if_malloc_is_tuned) as runner:
+        [outcome] = run_batch([clip], tmp_path / "out", runner=runner)
+    assert outcome.ok, outcome.result.error
+
+
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
     clip = tmp_path / "x.mp4"
     clip.write_text("never analysed")
